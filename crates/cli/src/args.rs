@@ -1,0 +1,144 @@
+//! The command line: every flag and its help text. Command bodies live in `commands/`.
+
+use clap::{Args, Parser, Subcommand};
+
+/// pyman: a Python version manager that keeps interpreters clean and every
+/// project's dependencies in its own virtual environment.
+///
+/// Which Python a folder gets: `PYMAN_PYTHON`, else the nearest `.python-version`
+/// (or `.python-versions`, `.tool-versions`) walking up, else the nearest
+/// `pyproject.toml` `requires-python`, else the global default (`pyman pin --global`).
+#[derive(Debug, Parser)]
+#[command(name = "pyman", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more about what pyman does
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Pin a Python version for this folder (writes `.python-version`)
+    ///
+    /// The request is checked and written in its canonical form. With no
+    /// request, prints the version pinned here. Examples:
+    ///   pyman pin 3.12
+    ///   pyman pin '>=3.11,<3.13'
+    ///   pyman pin --global 3.13
+    Pin(PinArgs),
+    /// Show which Python this folder selects, why, and where it is
+    Current(CurrentArgs),
+    /// Print the path of the executable a shim would run here
+    ///
+    /// `pyman which` is `pyman which python`; `pyman which pip`, `pyman which pytest`
+    /// work the same way. Exits 1 when there is none.
+    Which(WhichArgs),
+    /// List installed and discovered interpreters, or the builds pyman can install
+    List(ListArgs),
+    /// Install Python versions from python-build-standalone
+    ///
+    /// With no request, installs what this folder selects. A request may also be
+    /// the path or URL of an archive. Examples:
+    ///   pyman install 3.12
+    ///   pyman install 3.11 3.13t
+    ///   pyman install ./cpython-3.12.4-x86_64-unknown-linux-gnu-install_only.tar.gz --sha256 …
+    Install(InstallArgs),
+    /// Remove interpreters that pyman installed (never discovered ones)
+    Uninstall(UninstallArgs),
+    /// Rebuild the shims and pyman's inventory of interpreters
+    ///
+    /// Commands that change what is installed do this themselves; run it after
+    /// installing an interpreter with another tool.
+    Rehash,
+}
+
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// The version to pin: 3.12, 3.12.4, 3.13t, >=3.11,<3.13, system, a path…
+    pub request: Option<String>,
+    /// Set the global default (`$PYMAN_HOME/version`) instead of this folder's pin
+    #[arg(long)]
+    pub global: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CurrentArgs {
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WhichArgs {
+    /// The command name, as a shim would be called
+    #[arg(default_value = "python")]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Show the builds that can be installed for this machine instead
+    #[arg(long)]
+    pub available: bool,
+    /// With `--available`: only builds matching this request (e.g. 3.12)
+    pub request: Option<String>,
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct IndexArgs {
+    /// Use this downloads JSON (python-build-standalone format) instead of the built-in index
+    #[arg(long, env = "PYMAN_DOWNLOADS_JSON", value_name = "URL|PATH")]
+    pub downloads_json: Option<String>,
+    /// Replace the GitHub release base URL of every build with this mirror
+    #[arg(long, env = "PYMAN_MIRROR", value_name = "URL")]
+    pub mirror: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Versions to install (3.12, 3.13t, …) or archive paths/URLs; default: this folder's selection
+    pub requests: Vec<String>,
+    /// Replace an existing install of the same build
+    #[arg(long)]
+    pub reinstall: bool,
+    /// The expected sha256 of an archive given by path or URL
+    #[arg(long, value_name = "HEX")]
+    pub sha256: Option<String>,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Versions to remove (3.12, 3.12.4, cpython-3.12.4-linux-x86_64-gnu, …)
+    #[arg(required = true)]
+    pub requests: Vec<String>,
+}
+
+/// Where an archive given on the command line comes from.
+pub fn is_archive_argument(arg: &str) -> bool {
+    let lower = arg.to_ascii_lowercase();
+    [".tar.gz", ".tgz", ".tar.zst", ".zip"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+        || lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("file://")
+}
+

@@ -1,0 +1,84 @@
+use std::process::ExitCode;
+
+use anyhow::Result;
+use pyman_resolver::selection::SelectionSource;
+use pyman_resolver::target::{require_selection, resolve};
+use pyman_resolver::{Selection, TargetError, find_target};
+use serde_json::{Value, json};
+
+use crate::app::App;
+use crate::error::Hinted;
+
+pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
+    let inventory = app.refresh_inventory()?;
+    let ctx = app.shim_context();
+    let selection = match require_selection(&ctx) {
+        Ok(s) => s,
+        Err(e) => return failed(app, args.json, None, e),
+    };
+    let resolved = match resolve(&ctx, &selection, &inventory) {
+        Ok(r) => r,
+        Err(e) => return failed(app, args.json, Some(&selection), e),
+    };
+    // The venv the `python` shim would use, with the same checks (a stale
+    // project venv is an error here too).
+    let target = match find_target(&ctx, "python") {
+        Ok(t) => t,
+        Err(e) => return failed(app, args.json, Some(&selection), e),
+    };
+    let version = resolved.installed.as_ref().map(|i| i.version_string());
+    if args.json {
+        let out = json!({
+            "request": selection.request.to_string(),
+            "source": source_json(&selection.source),
+            "interpreter": {
+                "version": version,
+                "variant": resolved.installed.as_ref().map(|i| i.variant.name()),
+                "origin": resolved.installed.as_ref().map(|i| i.origin.as_str()),
+                "key": resolved.installed.as_ref().map(|i| i.key.clone()),
+                "executable": resolved.executable,
+            },
+            "venv": target.venv,
+            "python": target.program,
+        });
+        app.printer.data(serde_json::to_string_pretty(&out)?);
+    } else {
+        let origin = resolved.installed.as_ref().map_or("unmanaged", |i| i.origin.as_str());
+        app.printer.data(format!(
+            "Python {} ({origin}) at {}",
+            version.as_deref().unwrap_or("(unknown version)"),
+            resolved.executable.display()
+        ));
+        app.printer.data(format!("  requested `{}` by {}", selection.request, selection.source));
+        if let Some(venv) = &target.venv {
+            app.printer.data(format!("  runs in the {} {}", target.kind.as_str(), venv.display()));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn source_json(source: &SelectionSource) -> Value {
+    match source {
+        SelectionSource::Env { var } => json!({ "kind": source.kind(), "variable": var }),
+        SelectionSource::File { path, line, .. } | SelectionSource::Global { path, line } => {
+            json!({ "kind": source.kind(), "path": path, "line": line })
+        }
+    }
+}
+
+/// Prints what is known (the selection), then fails with the resolver's error.
+fn failed(app: &App, json: bool, selection: Option<&Selection>, e: TargetError) -> Result<ExitCode> {
+    if json {
+        let out = json!({
+            "request": selection.map(|s| s.request.to_string()),
+            "source": selection.map(|s| source_json(&s.source)),
+            "interpreter": null,
+            "error": e.to_string(),
+            "hint": e.hint(),
+        });
+        app.printer.data(serde_json::to_string_pretty(&out)?);
+    } else if let Some(s) = selection {
+        app.printer.data(format!("requested `{}` by {}", s.request, s.source));
+    }
+    Err(anyhow::Error::new(Hinted::from(e)))
+}

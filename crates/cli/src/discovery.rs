@@ -1,0 +1,306 @@
+//! Finding interpreters on the machine and keeping pyman's inventory current.
+//!
+//! Discovery runs here, in `pyman`, never in the shim: the shim reads the
+//! inventory this writes.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::UNIX_EPOCH;
+
+use anyhow::{Context as _, Result};
+use fs_err as fs;
+use pyman_resolver::inventory::{Interpreter, Inventory, Origin, install_key};
+use pyman_resolver::platform::{self, EXE_SUFFIX};
+use pyman_resolver::{Env, PymanHome, Variant, Version};
+
+use pyman_installer::managed;
+
+/// Scans every source and writes the inventory when it changed.
+pub fn refresh(home: &PymanHome, env: &Env) -> Result<Inventory> {
+    let mut seen = HashSet::new();
+    let mut interpreters = Vec::new();
+    let mut push = |i: Interpreter, seen: &mut HashSet<PathBuf>| {
+        let canonical = std::fs::canonicalize(&i.executable).unwrap_or_else(|_| i.executable.clone());
+        if seen.insert(canonical) {
+            interpreters.push(i);
+        }
+    };
+
+    for i in managed::installed(home)? {
+        push(i, &mut seen);
+    }
+    for i in pyenv(env) {
+        push(i, &mut seen);
+    }
+    for i in uv(env) {
+        push(i, &mut seen);
+    }
+    let mut probes = ProbeCache::load(home);
+    for exe in path_candidates(home, env) {
+        let canonical = std::fs::canonicalize(&exe).unwrap_or_else(|_| exe.clone());
+        if seen.contains(&canonical) {
+            continue;
+        }
+        if let Some((version, variant)) = probes.probe(&canonical) {
+            push(
+                Interpreter {
+                    key: install_key(&version, variant, &platform::triple()),
+                    version,
+                    variant,
+                    origin: Origin::System,
+                    executable: exe,
+                },
+                &mut seen,
+            );
+        }
+    }
+    probes.save(home);
+
+    let inventory = Inventory { interpreters };
+    write_if_changed(&home.inventory_file(), &inventory.to_text())?;
+    Ok(Inventory::parse(&inventory.to_text()).unwrap_or(inventory))
+}
+
+fn write_if_changed(path: &Path, text: &str) -> Result<()> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    let dir = path.parent().context("inventory path has no folder")?;
+    fs::create_dir_all(dir)?;
+    let tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write to `{}`", dir.display()))?;
+    fs::write(tmp.path(), text)?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot replace `{}`", path.display()))?;
+    Ok(())
+}
+
+fn home_dir(env: &Env) -> Option<PathBuf> {
+    env.non_empty(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
+        .map(PathBuf::from)
+}
+
+fn interpreter_exe(prefix: &Path) -> PathBuf {
+    if cfg!(windows) {
+        prefix.join("python.exe")
+    } else {
+        prefix.join("bin").join("python3")
+    }
+}
+
+/// `versions/3.12.1` (and `3.13.0t`) under `PYENV_ROOT`, default `~/.pyenv`.
+fn pyenv(env: &Env) -> Vec<Interpreter> {
+    let root = env
+        .non_empty(pyman_resolver::env::PYENV_ROOT)
+        .map(PathBuf::from)
+        .or_else(|| home_dir(env).map(|h| h.join(".pyenv")));
+    let Some(root) = root else { return Vec::new() };
+    scan_named_dirs(&root.join("versions"), Origin::Pyenv, |name| {
+        let (v, variant) = match name.strip_suffix('t') {
+            Some(v) => (v, Variant::Freethreaded),
+            None => (name, Variant::Default),
+        };
+        v.parse::<Version>().ok().map(|v| (v, variant))
+    })
+}
+
+/// uv's `cpython-3.12.4-linux-x86_64-gnu` folders.
+fn uv(env: &Env) -> Vec<Interpreter> {
+    let root = env
+        .non_empty(pyman_resolver::env::UV_PYTHON_INSTALL_DIR)
+        .map(PathBuf::from)
+        .or_else(|| pyman_resolver::home::default_data_dir(env).map(|d| d.join("uv").join("python")));
+    let Some(root) = root else { return Vec::new() };
+    scan_named_dirs(&root, Origin::Uv, |name| {
+        let rest = name.strip_prefix("cpython-")?;
+        let (version, platform) = rest.split_once('-')?;
+        if platform != platform::triple() {
+            return None;
+        }
+        let (v, variant) = match version.strip_suffix("+freethreaded") {
+            Some(v) => (v, Variant::Freethreaded),
+            None => (version, Variant::Default),
+        };
+        v.parse::<Version>().ok().map(|v| (v, variant))
+    })
+}
+
+fn scan_named_dirs(
+    root: &Path,
+    origin: Origin,
+    parse: impl Fn(&str) -> Option<(Version, Variant)>,
+) -> Vec<Interpreter> {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut found: Vec<Interpreter> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let (version, variant) = parse(&name)?;
+            let mut executable = interpreter_exe(&e.path());
+            if variant == Variant::Freethreaded && !executable.exists() {
+                executable = e.path().join("bin").join(format!("python{}.{}t", version.major, version.minor));
+            }
+            executable.is_file().then(|| Interpreter {
+                key: install_key(&version, variant, &platform::triple()),
+                version,
+                variant,
+                origin,
+                executable,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| b.version.cmp(&a.version));
+    found
+}
+
+/// Interpreters on `PATH` (outside any shims folder and outside venvs), and
+/// the system's `/usr/bin/python3.X`.
+fn path_candidates(home: &PymanHome, env: &Env) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = env
+        .var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if cfg!(unix) {
+        dirs.push(PathBuf::from("/usr/bin"));
+    }
+    let shims = home.shims();
+    let mut out = Vec::new();
+    for dir in dirs {
+        let text = dir.to_string_lossy();
+        if !dir.is_absolute()
+            || dir == shims
+            || text.ends_with("shims")
+            || dir.parent().is_some_and(|p| p.join("pyvenv.cfg").exists())
+        {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| is_interpreter_name(n))
+            .collect();
+        names.sort();
+        out.extend(names.into_iter().map(|n| dir.join(n)));
+    }
+    out
+}
+
+/// `python3`, `python3.12`, `python3.13t` (and `python.exe`), not `python3-config`.
+fn is_interpreter_name(name: &str) -> bool {
+    let Some(rest) = name.strip_suffix(EXE_SUFFIX).unwrap_or(name).strip_prefix("python") else {
+        return false;
+    };
+    let rest = rest.strip_suffix('t').unwrap_or(rest);
+    rest.is_empty()
+        || rest == "3"
+        || rest
+            .strip_prefix("3.")
+            .is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Versions of discovered executables, keyed by path, size and mtime, so an
+/// unchanged interpreter is run once, not on every `pyman` command.
+struct ProbeCache {
+    entries: BTreeMap<String, String>,
+    dirty: bool,
+}
+
+impl ProbeCache {
+    fn file(home: &PymanHome) -> PathBuf {
+        home.cache().join("probes")
+    }
+
+    fn load(home: &PymanHome) -> Self {
+        let entries = std::fs::read_to_string(Self::file(home))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.rsplit_once('\t'))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ProbeCache {
+            entries,
+            dirty: false,
+        }
+    }
+
+    fn save(&self, home: &PymanHome) {
+        if !self.dirty {
+            return;
+        }
+        let text: String = self
+            .entries
+            .iter()
+            .map(|(k, v)| format!("{k}\t{v}\n"))
+            .collect();
+        // A cache: failing to write it only costs time next run.
+        let _ = std::fs::create_dir_all(home.cache());
+        let _ = write_if_changed(&Self::file(home), &text);
+    }
+
+    fn probe(&mut self, exe: &Path) -> Option<(Version, Variant)> {
+        let md = std::fs::metadata(exe).ok()?;
+        let mtime = md
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        let key = format!("{}\t{}\t{mtime}", exe.display(), md.len());
+        let value = match self.entries.get(&key) {
+            Some(v) => v.clone(),
+            None => {
+                let v = run_probe(exe).unwrap_or_else(|| "-".to_string());
+                self.entries.insert(key, v.clone());
+                self.dirty = true;
+                v
+            }
+        };
+        let (version, variant) = value.split_once(' ')?;
+        Some((version.parse().ok()?, Variant::from_name(variant)?))
+    }
+}
+
+/// Runs the interpreter once, isolated and without `site`, for its version.
+pub fn run_probe(exe: &Path) -> Option<String> {
+    const SCRIPT: &str = "import sys; v = sys.version_info; \
+        pre = {'alpha': 'a', 'beta': 'b', 'candidate': 'rc'}.get(v[3], ''); \
+        n = str(v[4]) if pre else ''; \
+        ft = 't' in getattr(sys, 'abiflags', ''); \
+        sys.stdout.write('%d.%d.%d%s%s %s' % (v[0], v[1], v[2], pre, n, 'freethreaded' if ft else 'default'))";
+    if exe.to_string_lossy().contains("-config") {
+        return None;
+    }
+    let out = Command::new(exe)
+        .args(["-I", "-S", "-c", SCRIPT])
+        .env_remove("PYTHONHOME")
+        .env_remove("PYTHONPATH")
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).ok()?;
+    let (version, _) = text.split_once(' ')?;
+    version.parse::<Version>().ok()?;
+    Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpreter_names() {
+        for ok in ["python", "python3", "python3.12", "python3.13t"] {
+            assert!(is_interpreter_name(ok), "{ok}");
+        }
+        for no in ["python3-config", "python3.12-config", "python2", "pythonw", "python3.", "python3.12-gdb.py"] {
+            assert!(!is_interpreter_name(no), "{no}");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The `pyman` binary.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod app;
+mod args;
+mod commands;
+mod discovery;
+mod error;
+mod printer;
+mod shims;
+
+use args::{Cli, Command};
+use printer::Printer;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = Printer::new(cli.global.quiet, cli.global.verbose);
+    let result = app::App::new(printer).and_then(|app| match cli.command {
+        Command::Pin(args) => commands::pin::run(&app, &args),
+        Command::Current(args) => commands::current::run(&app, &args),
+        Command::Which(args) => commands::which::run(&app, &args),
+        Command::List(args) => commands::list::run(&app, &args),
+        Command::Install(args) => commands::install::run(&app, &args),
+        Command::Uninstall(args) => commands::uninstall::run(&app, &args),
+        Command::Rehash => commands::rehash::run(&app),
+    });
+    match result {
+        Ok(code) => code,
+        Err(err) => report(&printer, &err),
+    }
+}
+
+/// `error: …`, each cause on its own line, then `hint: …`.
+fn report(printer: &Printer, err: &anyhow::Error) -> ExitCode {
+    printer.error(err.to_string());
+    for cause in err.chain().skip(1) {
+        printer.cause(cause.to_string());
+    }
+    let hinted = err.chain().find_map(|e| e.downcast_ref::<error::Hinted>());
+    if let Some(hint) = hinted.and_then(|h| h.hint.as_deref()) {
+        printer.hint(hint);
+    }
+    let code = hinted.map_or(1, |h| h.code);
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}

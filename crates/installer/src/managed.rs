@@ -1,0 +1,95 @@
+//! Interpreters pyman installed: `$PYMAN_HOME/pythons/<key>/`, each with a
+//! small metadata file naming its version, variant, platform and origin.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use pyman_resolver::inventory::{Interpreter, Origin};
+use pyman_resolver::{PymanHome, Variant, Version};
+use serde::{Deserialize, Serialize};
+
+/// Written into every install before it is renamed into place.
+pub const METADATA_FILE: &str = "pyman-install.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallMetadata {
+    pub key: String,
+    pub version: String,
+    pub variant: String,
+    pub platform: String,
+    /// Where the archive came from (URL or path) and its verified sha256.
+    pub source: String,
+    pub sha256: Option<String>,
+    /// The python-build-standalone release tag, when known.
+    pub build: Option<String>,
+}
+
+impl InstallMetadata {
+    pub fn read(install: &Path) -> io::Result<InstallMetadata> {
+        let text = fs_err::read_to_string(install.join(METADATA_FILE))?;
+        serde_json::from_str(&text).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+
+    pub fn write(&self, install: &Path) -> io::Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
+        fs_err::write(install.join(METADATA_FILE), text + "\n")
+    }
+
+    pub fn version(&self) -> Option<Version> {
+        self.version.parse().ok()
+    }
+
+    pub fn variant(&self) -> Variant {
+        Variant::from_name(&self.variant).unwrap_or_default()
+    }
+}
+
+/// The interpreter executable inside an install folder.
+pub fn executable(install: &Path) -> PathBuf {
+    if cfg!(windows) {
+        install.join("python.exe")
+    } else {
+        install.join("bin").join("python3")
+    }
+}
+
+/// Every complete managed install. Scratch folders, locks, per-minor links
+/// and folders without metadata (not made by pyman) are skipped.
+pub fn installed(home: &PymanHome) -> io::Result<Vec<Interpreter>> {
+    let entries = match std::fs::read_dir(home.pythons()) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("cannot list `{}`: {e}", home.pythons().display()),
+            ));
+        }
+    };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || entry.file_type().map(|t| t.is_symlink()).unwrap_or(true) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(meta) = InstallMetadata::read(&path) else {
+            continue;
+        };
+        let Some(version) = meta.version() else {
+            continue;
+        };
+        let exe = executable(&path);
+        if exe.exists() {
+            out.push(Interpreter {
+                key: name,
+                version,
+                variant: meta.variant(),
+                origin: Origin::Managed,
+                executable: exe,
+            });
+        }
+    }
+    out.sort_by(|a, b| b.version.cmp(&a.version));
+    Ok(out)
+}

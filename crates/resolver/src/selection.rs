@@ -1,0 +1,266 @@
+//! The selection: which request applies in a folder, and where it came from.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::env::{self, Env};
+use crate::home::PymanHome;
+use crate::project::{Found, find_pyproject, find_version_file, read_candidate};
+use crate::request::{RequestError, VersionRequest};
+use crate::version_file::{FileKind, VersionFileError};
+
+/// Where a selection came from, for `pyman current` and for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SelectionSource {
+    /// An environment variable (`PYMAN_PYTHON`).
+    Env { var: &'static str },
+    /// A project file: `.python-version`, `.python-versions`, `.tool-versions` or `pyproject.toml`.
+    File {
+        path: PathBuf,
+        line: usize,
+        kind: FileKind,
+    },
+    /// The global default, `$PYMAN_HOME/version`.
+    Global { path: PathBuf, line: usize },
+}
+
+impl fmt::Display for SelectionSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SelectionSource::Env { var } => write!(f, "the `{var}` environment variable"),
+            SelectionSource::File { path, line, .. } => write!(f, "{}:{line}", path.display()),
+            SelectionSource::Global { path, line } => {
+                write!(f, "{}:{line} (global default)", path.display())
+            }
+        }
+    }
+}
+
+impl SelectionSource {
+    /// A phrase for messages: "selected by `/p/.python-version` line 1".
+    pub fn reason(&self) -> String {
+        match self {
+            SelectionSource::Env { var } => format!("selected by `{var}`"),
+            SelectionSource::File { path, line, .. } => {
+                format!("selected by `{}` line {line}", path.display())
+            }
+            SelectionSource::Global { path, .. } => {
+                format!("the global default in `{}`", path.display())
+            }
+        }
+    }
+
+    /// A short machine-readable kind for `--json`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SelectionSource::Env { .. } => "env",
+            SelectionSource::File { kind, .. } => match kind {
+                FileKind::PythonVersion => "python-version",
+                FileKind::PythonVersions => "python-versions",
+                FileKind::ToolVersions => "tool-versions",
+                FileKind::Pyproject => "pyproject",
+                FileKind::Global => "global",
+            },
+            SelectionSource::Global { .. } => "global",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub request: VersionRequest,
+    pub source: SelectionSource,
+}
+
+impl Selection {
+    /// The project folder the selection belongs to: the folder of the project
+    /// file. Its `.venv` is the project venv. Environment and global selections
+    /// have none.
+    pub fn project_dir(&self) -> Option<&Path> {
+        match &self.source {
+            SelectionSource::File { path, .. } => path.parent(),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    #[error(transparent)]
+    File(#[from] VersionFileError),
+    #[error("`{var}` is set to `{value}`, which is not a valid Python request")]
+    Env {
+        var: &'static str,
+        value: String,
+        #[source]
+        source: RequestError,
+    },
+}
+
+impl SelectError {
+    pub fn hint(&self) -> String {
+        match self {
+            SelectError::File(e) => e.hint(),
+            SelectError::Env { var, source, .. } => {
+                format!("{}; or unset `{var}`", source.hint())
+            }
+        }
+    }
+}
+
+fn from_found(found: Found) -> Selection {
+    let source = if found.kind == FileKind::Global {
+        SelectionSource::Global {
+            path: found.path,
+            line: found.request.line,
+        }
+    } else {
+        SelectionSource::File {
+            path: found.path,
+            line: found.request.line,
+            kind: found.kind,
+        }
+    };
+    Selection {
+        request: found.request.request,
+        source,
+    }
+}
+
+/// The selection for `cwd`:
+/// 1. `PYMAN_PYTHON`;
+/// 2. the nearest `.python-version`, `.python-versions` or `.tool-versions` walking up;
+/// 3. only where none exists, the nearest `pyproject.toml` `requires-python`;
+/// 4. the global default, `$PYMAN_HOME/version`;
+/// 5. else `None`.
+pub fn select(cwd: &Path, env: &Env, home: &PymanHome) -> Result<Option<Selection>, SelectError> {
+    if let Some(value) = env.non_empty(env::PYMAN_PYTHON) {
+        let value = value.to_string_lossy().into_owned();
+        return value
+            .parse()
+            .map(|request| {
+                Some(Selection {
+                    request,
+                    source: SelectionSource::Env {
+                        var: env::PYMAN_PYTHON,
+                    },
+                })
+            })
+            .map_err(|source| SelectError::Env {
+                var: env::PYMAN_PYTHON,
+                value,
+                source,
+            });
+    }
+    if let Some(found) = find_version_file(cwd)? {
+        return Ok(Some(from_found(found)));
+    }
+    if let Some(found) = find_pyproject(cwd)? {
+        return Ok(Some(from_found(found)));
+    }
+    Ok(read_candidate(&home.global_version_file(), FileKind::Global)?.map(from_found))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    struct Tree(PathBuf);
+    impl Tree {
+        fn new(name: &str) -> Tree {
+            let root = std::env::temp_dir().join(format!("pyman-sel-{name}-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&root);
+            fs::create_dir_all(root.join("home")).unwrap();
+            Tree(root)
+        }
+        fn write(&self, rel: &str, text: &str) -> PathBuf {
+            let p = self.0.join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(&p, text).unwrap();
+            p
+        }
+        fn dir(&self, rel: &str) -> PathBuf {
+            let p = self.0.join(rel);
+            fs::create_dir_all(&p).unwrap();
+            p
+        }
+        fn home(&self) -> PymanHome {
+            PymanHome::new(self.0.join("home"))
+        }
+        fn select(&self, cwd: &str, env: &Env) -> Result<Option<Selection>, SelectError> {
+            select(&self.dir(cwd), env, &self.home())
+        }
+    }
+    impl Drop for Tree {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+    fn none() -> Env {
+        Env::from_pairs::<&str, &str>([])
+    }
+
+    #[test]
+    fn precedence_env_file_pyproject_global() {
+        let t = Tree::new("prec");
+        assert_eq!(t.select("a/b/c", &none()).unwrap(), None);
+
+        t.write("home/version", "3.10\n");
+        let s = t.select("a/b/c", &none()).unwrap().unwrap();
+        assert_eq!(s.request.to_string(), "3.10");
+        assert!(matches!(s.source, SelectionSource::Global { .. }));
+        assert_eq!(s.project_dir(), None);
+
+        t.write("a/pyproject.toml", "[project]\nrequires-python = \">=3.11\"\n");
+        let s = t.select("a/b/c", &none()).unwrap().unwrap();
+        assert_eq!(s.request.to_string(), ">=3.11");
+        assert_eq!(s.project_dir(), Some(t.0.join("a").as_path()));
+
+        // A version file anywhere up the tree beats a nearer pyproject.toml.
+        t.write(".tool-versions", "python 3.9.18\n");
+        let s = t.select("a/b/c", &none()).unwrap().unwrap();
+        assert_eq!(s.request.to_string(), "3.9.18");
+
+        t.write("a/b/.python-version", "3.12\n");
+        let s = t.select("a/b/c", &none()).unwrap().unwrap();
+        assert_eq!(s.request.to_string(), "3.12");
+        assert_eq!(
+            s.source,
+            SelectionSource::File { path: t.0.join("a/b/.python-version"), line: 1, kind: FileKind::PythonVersion }
+        );
+
+        let env = Env::from_pairs([("PYMAN_PYTHON", "3.13")]);
+        let s = t.select("a/b/c", &env).unwrap().unwrap();
+        assert_eq!(s.request.to_string(), "3.13");
+        assert_eq!(s.source.to_string(), "the `PYMAN_PYTHON` environment variable");
+        // An empty variable is unset.
+        let env = Env::from_pairs([("PYMAN_PYTHON", "")]);
+        assert_eq!(t.select("a/b/c", &env).unwrap().unwrap().request.to_string(), "3.12");
+        let env = Env::from_pairs([("PYMAN_PYTHON", "pypy@3.10")]);
+        assert!(matches!(t.select("a/b/c", &env), Err(SelectError::Env { .. })));
+    }
+
+    #[test]
+    fn one_folder_prefers_python_version() {
+        let t = Tree::new("folder");
+        t.write("p/.tool-versions", "python 3.9\n");
+        assert_eq!(t.select("p", &none()).unwrap().unwrap().request.to_string(), "3.9");
+        t.write("p/.python-versions", "3.11\n3.12\n");
+        assert_eq!(t.select("p", &none()).unwrap().unwrap().request.to_string(), "3.11");
+        t.write("p/.python-version", "3.12\n");
+        assert_eq!(t.select("p", &none()).unwrap().unwrap().request.to_string(), "3.12");
+    }
+
+    #[test]
+    fn tool_versions_without_python_is_skipped_but_bad_files_stop() {
+        let t = Tree::new("skip");
+        t.write(".python-version", "3.11\n");
+        t.write("p/.tool-versions", "nodejs 20\n");
+        assert_eq!(t.select("p/q", &none()).unwrap().unwrap().request.to_string(), "3.11");
+        // A broken nearer file is an error, never a silent fall-through.
+        t.write("p/.python-version", "myproject-env\n");
+        let e = t.select("p/q", &none()).unwrap_err();
+        assert!(e.to_string().contains("p/.python-version` line 1"), "{e}");
+    }
+}

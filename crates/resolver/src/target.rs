@@ -1,0 +1,536 @@
+//! From a folder and a command name to the executable to run. The shim and
+//! `pyman which` / `pyman current` all call this, so they always agree.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::env::Env;
+use crate::home::{HomeError, PymanHome};
+use crate::inventory::{Interpreter, Inventory, InventoryError, Origin};
+use crate::platform::{BIN_DIR, EXE_SUFFIX};
+use crate::request::VersionRequest;
+use crate::selection::{SelectError, Selection, select};
+use crate::venv::{PROJECT_VENV, VenvInfo, read_venv};
+
+/// What the resolver needs to know about the caller.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub cwd: PathBuf,
+    pub env: Env,
+    pub home: PymanHome,
+    /// The running shim's file, so that no candidate ever resolves to a shim.
+    pub shim_id: Option<FileId>,
+}
+
+impl Context {
+    /// The process's own folder and environment.
+    pub fn from_process() -> Result<Context, TargetError> {
+        let cwd = std::env::current_dir().map_err(TargetError::Cwd)?;
+        let env = Env::Process;
+        let home = PymanHome::from_env(&env, &cwd)?;
+        Ok(Context {
+            cwd,
+            env,
+            home,
+            shim_id: None,
+        })
+    }
+}
+
+/// A file's identity (device and inode on Unix), to recognise hard links of the shim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+impl FileId {
+    #[cfg(unix)]
+    pub fn of(md: &fs::Metadata) -> Option<FileId> {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileId {
+            dev: md.dev(),
+            ino: md.ino(),
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub fn of(_md: &fs::Metadata) -> Option<FileId> {
+        None
+    }
+}
+
+/// Which candidate supplied the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    /// The project's `.venv`, next to the file that made the selection.
+    ProjectVenv,
+    /// The interpreter's default venv in `$PYMAN_HOME/venvs`.
+    DefaultVenv,
+    /// The interpreter's own folder.
+    Interpreter,
+    /// A `system` selection: the command on `PATH`, outside any shims.
+    System,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::ProjectVenv => "project venv",
+            TargetKind::DefaultVenv => "default venv",
+            TargetKind::Interpreter => "interpreter",
+            TargetKind::System => "system",
+        }
+    }
+}
+
+/// The interpreter a selection resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub executable: PathBuf,
+    /// Its inventory entry; `None` for `system` and paths pyman does not know.
+    pub installed: Option<Interpreter>,
+}
+
+impl Resolved {
+    pub fn bin_dir(&self) -> &Path {
+        self.executable.parent().unwrap_or(Path::new("/"))
+    }
+}
+
+/// The executable a shim named `name` runs here.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub program: PathBuf,
+    pub kind: TargetKind,
+    /// Set as `VIRTUAL_ENV` when the program runs from a venv.
+    pub venv: Option<PathBuf>,
+    pub selection: Option<Selection>,
+    pub interpreter: Resolved,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("the current folder cannot be read (was it deleted?)")]
+    Cwd(#[source] io::Error),
+    #[error(transparent)]
+    Home(#[from] HomeError),
+    #[error(transparent)]
+    Select(#[from] SelectError),
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    #[error("no Python is selected here: no `PYMAN_PYTHON`, no version file from `{}` up to the root, and no global default", cwd.display())]
+    NoSelection { cwd: PathBuf },
+    #[error("Python `{request}` is not installed ({reason})")]
+    NotInstalled {
+        request: VersionRequest,
+        reason: String,
+    },
+    #[error("`{name}` asks for Python {major}.{minor}, which is not installed")]
+    MinorNotInstalled { name: String, major: u64, minor: u64 },
+    #[error("the interpreter `{}` does not exist ({reason})", path.display())]
+    PathMissing { path: PathBuf, reason: String },
+    #[error("no `python3` found on `PATH` outside shims for the `system` selection ({reason})")]
+    SystemNotFound { reason: String },
+    #[error(
+        "the project venv `{}` was built from `{}`, but the selected interpreter is `{}` ({reason})",
+        venv.display(),
+        venv_home.as_deref().map_or_else(|| "an unknown interpreter".into(), |h| h.display().to_string()),
+        interpreter.display()
+    )]
+    StaleVenv {
+        venv: PathBuf,
+        venv_home: Option<PathBuf>,
+        interpreter: PathBuf,
+        reason: String,
+    },
+    #[error("cannot read the venv `{}`", venv.display())]
+    VenvUnreadable {
+        venv: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("`{name}` is not in the {where_} (searched {})", list(searched))]
+    CommandNotFound {
+        name: String,
+        where_: String,
+        searched: Vec<PathBuf>,
+        elsewhere: Vec<PathBuf>,
+    },
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| format!("`{}`", p.display()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl TargetError {
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            TargetError::Cwd(_) => "`cd` into a folder that exists".to_string(),
+            TargetError::Home(e) => e.hint().to_string(),
+            TargetError::Select(e) => e.hint(),
+            TargetError::Inventory(e) => e.hint().to_string(),
+            TargetError::NoSelection { .. } => {
+                "pin one for this project with `pyman pin 3.12`, or a default with `pyman pin --global 3.12`".to_string()
+            }
+            TargetError::NotInstalled { request, .. } => {
+                format!("install it with `pyman install {request}`, or see what is installed with `pyman list`")
+            }
+            TargetError::MinorNotInstalled { major, minor, .. } => {
+                format!("install it with `pyman install {major}.{minor}`")
+            }
+            TargetError::PathMissing { .. } => {
+                "fix the path, or pin an installed version with `pyman pin 3.12`".to_string()
+            }
+            TargetError::SystemNotFound { .. } => {
+                "install a system Python, or pin a version with `pyman pin 3.12`".to_string()
+            }
+            TargetError::StaleVenv { venv, .. } => {
+                let dir = venv.parent().unwrap_or(venv);
+                format!(
+                    "rebuild it with `pyman venv --recreate {}` (it lists the packages to reinstall), or pin the venv's version",
+                    dir.display()
+                )
+            }
+            TargetError::VenvUnreadable { .. } => return None,
+            TargetError::CommandNotFound { elsewhere, name, .. } if !elsewhere.is_empty() => {
+                format!("`{name}` exists in {}; install it into this environment with `pip install`, or select that interpreter", list(elsewhere))
+            }
+            TargetError::CommandNotFound { .. } => {
+                "install it into this environment with `pip install`".to_string()
+            }
+        })
+    }
+
+    /// Stable exit codes: 2 bad input, 127 command not found, 1 anything else.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            TargetError::Select(_) => 2,
+            TargetError::CommandNotFound { .. } => 127,
+            _ => 1,
+        }
+    }
+}
+
+/// The selection here, or the error that says how to make one.
+pub fn require_selection(ctx: &Context) -> Result<Selection, TargetError> {
+    select(&ctx.cwd, &ctx.env, &ctx.home)?.ok_or_else(|| TargetError::NoSelection {
+        cwd: ctx.cwd.clone(),
+    })
+}
+
+/// The interpreter a selection resolves to.
+pub fn resolve(ctx: &Context, selection: &Selection, inventory: &Inventory) -> Result<Resolved, TargetError> {
+    match &selection.request {
+        VersionRequest::System => {
+            let executable = ["python3", "python"]
+                .iter()
+                .find_map(|n| find_on_path(ctx, n))
+                .ok_or_else(|| TargetError::SystemNotFound {
+                    reason: selection.source.reason(),
+                })?;
+            Ok(Resolved {
+                installed: inventory.by_executable(&executable).cloned(),
+                executable,
+            })
+        }
+        VersionRequest::Path(path) => {
+            if !is_executable(ctx, path) {
+                return Err(TargetError::PathMissing {
+                    path: path.clone(),
+                    reason: selection.source.reason(),
+                });
+            }
+            Ok(Resolved {
+                executable: path.clone(),
+                installed: inventory.by_executable(path).cloned(),
+            })
+        }
+        request => inventory
+            .best(request)
+            .map(|i| Resolved {
+                executable: i.executable.clone(),
+                installed: Some(i.clone()),
+            })
+            .ok_or_else(|| TargetError::NotInstalled {
+                request: request.clone(),
+                reason: selection.source.reason(),
+            }),
+    }
+}
+
+/// `python3.12` → `(3, 12)`; `pip3.11` → `(3, 11)`; `python3` → `None`.
+pub fn minor_in_name(name: &str) -> Option<(u64, u64)> {
+    let digits = name.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let (major, minor) = digits.split_once('.')?;
+    if digits.len() == name.len() || major.is_empty() || minor.is_empty() {
+        return None;
+    }
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
+/// The command name a shim was invoked as: the file name of argv[0], without
+/// `.exe` and lower-cased on Windows.
+pub fn command_name(argv0: &str) -> String {
+    let base = argv0.rsplit(['/', std::path::MAIN_SEPARATOR]).next().unwrap_or(argv0);
+    if cfg!(windows) {
+        let lower = base.to_ascii_lowercase();
+        lower.strip_suffix(".exe").map(str::to_string).unwrap_or(lower)
+    } else {
+        base.to_string()
+    }
+}
+
+/// Finds what a shim named `name` runs in `ctx`.
+pub fn find_target(ctx: &Context, name: &str) -> Result<Target, TargetError> {
+    let selection = select(&ctx.cwd, &ctx.env, &ctx.home)?;
+    let needs_inventory = !matches!(
+        selection.as_ref().map(|s| &s.request),
+        Some(VersionRequest::System)
+    ) || minor_in_name(name).is_some();
+    let inventory = if needs_inventory {
+        Inventory::read(&ctx.home.inventory_file())?
+    } else {
+        Inventory::default()
+    };
+
+    // `python3.11` where the selection is not 3.11: the newest installed 3.11.
+    if let Some((major, minor)) = minor_in_name(name) {
+        let selected = selection.as_ref().map(|s| resolve(ctx, s, &inventory));
+        let same = matches!(&selected, Some(Ok(r)) if r.installed.as_ref()
+            .is_some_and(|i| (i.version.major, i.version.minor) == (major, minor)));
+        if !same {
+            if let Some(Err(e @ TargetError::Select(_))) = selected {
+                return Err(e);
+            }
+            let interp = inventory
+                .newest_minor(major, minor)
+                .ok_or_else(|| TargetError::MinorNotInstalled {
+                    name: name.to_string(),
+                    major,
+                    minor,
+                })?
+                .clone();
+            let resolved = Resolved {
+                executable: interp.executable.clone(),
+                installed: Some(interp),
+            };
+            return lookup(ctx, name, None, resolved, &inventory);
+        }
+    }
+
+    let selection = selection.ok_or_else(|| TargetError::NoSelection {
+        cwd: ctx.cwd.clone(),
+    })?;
+    let resolved = resolve(ctx, &selection, &inventory)?;
+    lookup(ctx, name, Some(selection), resolved, &inventory)
+}
+
+fn lookup(
+    ctx: &Context,
+    name: &str,
+    selection: Option<Selection>,
+    resolved: Resolved,
+    inventory: &Inventory,
+) -> Result<Target, TargetError> {
+    let mut searched = Vec::new();
+    let target = |program, kind, venv: Option<&VenvInfo>, selection| Target {
+        program,
+        kind,
+        venv: venv.map(|v| v.root.clone()),
+        selection,
+        interpreter: resolved.clone(),
+    };
+
+    // 1. The project's venv, when it was built from the selected interpreter.
+    if let Some(dir) = selection.as_ref().and_then(Selection::project_dir) {
+        let root = dir.join(PROJECT_VENV);
+        let venv = read_venv(&root).map_err(|source| TargetError::VenvUnreadable {
+            venv: root.clone(),
+            source,
+        })?;
+        if let Some(venv) = venv {
+            if !venv.built_from(resolved.bin_dir()) {
+                let reason = match &venv.home {
+                    Some(h) if !h.exists() => "its interpreter no longer exists".to_string(),
+                    _ => selection
+                        .as_ref()
+                        .map_or_else(String::new, |s| s.source.reason()),
+                };
+                return Err(TargetError::StaleVenv {
+                    venv: root,
+                    venv_home: venv.home,
+                    interpreter: resolved.executable.clone(),
+                    reason,
+                });
+            }
+            let bin = venv.bin_dir();
+            if let Some(p) = find_in(ctx, &bin, &[name]) {
+                return Ok(target(p, TargetKind::ProjectVenv, Some(&venv), selection));
+            }
+            searched.push(bin);
+        }
+    }
+
+    // 2. The interpreter's default venv.
+    if let Some(interp) = resolved.installed.as_ref().filter(|i| i.origin == Origin::Managed) {
+        let root = ctx.home.venvs().join(interp.minor_key());
+        if let Ok(Some(venv)) = read_venv(&root)
+            && venv.built_from(resolved.bin_dir())
+        {
+            let bin = venv.bin_dir();
+            if let Some(p) = find_in(ctx, &bin, &[name]) {
+                return Ok(target(p, TargetKind::DefaultVenv, Some(&venv), selection));
+            }
+            searched.push(bin);
+        }
+    }
+
+    // 3. The interpreter itself, or PATH for `system`.
+    let system = matches!(selection.as_ref().map(|s| &s.request), Some(VersionRequest::System));
+    if system {
+        let names = interpreter_names(name, None);
+        if let Some(p) = names.iter().find_map(|n| find_on_path(ctx, n)) {
+            return Ok(target(p, TargetKind::System, None, selection));
+        }
+        searched.push(PathBuf::from("$PATH"));
+    } else {
+        let version = resolved.installed.as_ref().map(|i| (i.version.major, i.version.minor));
+        let names = interpreter_names(name, version);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        for dir in interpreter_dirs(resolved.bin_dir()) {
+            if let Some(p) = find_in(ctx, &dir, &names) {
+                return Ok(target(p, TargetKind::Interpreter, None, selection));
+            }
+            searched.push(dir);
+        }
+    }
+
+    let where_ = match &resolved.installed {
+        Some(i) => format!("environment of Python {}", i.version_string()),
+        None => format!("environment of `{}`", resolved.executable.display()),
+    };
+    Err(TargetError::CommandNotFound {
+        name: name.to_string(),
+        where_,
+        elsewhere: elsewhere(ctx, name, inventory, &searched),
+        searched,
+    })
+}
+
+/// For the error path only: other venvs and interpreters that do have `name`.
+fn elsewhere(ctx: &Context, name: &str, inventory: &Inventory, searched: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = inventory
+        .interpreters
+        .iter()
+        .flat_map(|i| interpreter_dirs(i.bin_dir()))
+        .collect();
+    if let Ok(entries) = fs::read_dir(ctx.home.venvs()) {
+        dirs.extend(entries.flatten().map(|e| e.path().join(BIN_DIR)));
+    }
+    let mut found: Vec<PathBuf> = dirs
+        .iter()
+        .filter(|d| !searched.contains(d))
+        .filter_map(|d| find_in(ctx, d, &[name]))
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// Names to try in an interpreter's own folder: it may lack `python` or `pip`
+/// but have `python3` / `python3.12`.
+fn interpreter_names(name: &str, version: Option<(u64, u64)>) -> Vec<String> {
+    let mut names = vec![name.to_string()];
+    if matches!(name, "python" | "pip" | "pydoc" | "idle" | "python-config") {
+        names.push(format!("{name}3"));
+        if let Some((major, minor)) = version {
+            names.push(format!("{name}{major}.{minor}"));
+        }
+    }
+    names
+}
+
+/// The folders of an interpreter that hold commands: `bin/` on Unix; the root
+/// and `Scripts\` on Windows.
+fn interpreter_dirs(bin: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![bin.to_path_buf()];
+    if cfg!(windows) {
+        dirs.push(bin.join("Scripts"));
+    }
+    dirs
+}
+
+fn find_in(ctx: &Context, dir: &Path, names: &[&str]) -> Option<PathBuf> {
+    names.iter().find_map(|name| {
+        let path = dir.join(format!("{name}{EXE_SUFFIX}"));
+        is_executable(ctx, &path).then_some(path)
+    })
+}
+
+/// An executable file that is not one of pyman's shims.
+fn is_executable(ctx: &Context, path: &Path) -> bool {
+    let Ok(md) = fs::metadata(path) else {
+        return false;
+    };
+    if !md.is_file() || (ctx.shim_id.is_some() && FileId::of(&md) == ctx.shim_id) {
+        return false;
+    }
+    if path.parent() == Some(ctx.home.shims().as_path()) {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if md.permissions().mode() & 0o111 == 0 {
+            return false;
+        }
+    }
+    true
+}
+
+/// Shims folders of pyman and of other managers, which `system` must skip or
+/// it would run another manager's selection (or loop back into pyman).
+fn is_shims_dir(ctx: &Context, dir: &Path) -> bool {
+    if dir == ctx.home.shims() {
+        return true;
+    }
+    let s = dir.to_string_lossy();
+    s.ends_with("/.pyenv/shims")
+        || s.ends_with("/.asdf/shims")
+        || s.ends_with("/mise/shims")
+        || s.contains("/.pyenv/plugins/")
+        || (s.ends_with("/shims") && s.contains("pyenv"))
+}
+
+/// `name` on `PATH`, skipping every shims folder.
+pub fn find_on_path(ctx: &Context, name: &str) -> Option<PathBuf> {
+    let path = ctx.env.var_os("PATH")?;
+    std::env::split_paths(&path)
+        .filter(|dir| dir.is_absolute() && !is_shims_dir(ctx, dir))
+        .find_map(|dir| find_in(ctx, &dir, &[name]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(minor_in_name("python3.12"), Some((3, 12)));
+        assert_eq!(minor_in_name("pip3.11"), Some((3, 11)));
+        assert_eq!(minor_in_name("python3"), None);
+        assert_eq!(minor_in_name("python"), None);
+        assert_eq!(minor_in_name("3.12"), None);
+        assert_eq!(minor_in_name("python3."), None);
+        assert_eq!(command_name("/home/u/.local/share/pyman/shims/python3"), "python3");
+        assert_eq!(command_name("pip"), "pip");
+        assert_eq!(interpreter_names("python", Some((3, 12))), ["python", "python3", "python3.12"]);
+        assert_eq!(interpreter_names("black", Some((3, 12))), ["black"]);
+    }
+}
