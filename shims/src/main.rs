@@ -54,7 +54,9 @@ fn main() -> ExitCode {
     let target = match find_target(&ctx, &name) {
         Ok(t) => t,
         Err(e) => match missing_request(&e) {
-            Some(request) if ctx.env.is_true(env::PYMAN_AUTO_INSTALL) && auto_install(&ctx, &request) => {
+            Some(request)
+                if ctx.env.is_true(env::PYMAN_AUTO_INSTALL) && auto_install(&ctx, &request) =>
+            {
                 match find_target(&ctx, &name) {
                     Ok(t) => t,
                     Err(e) => return report(&e),
@@ -76,7 +78,8 @@ fn main() -> ExitCode {
 
 fn run(target: &Target, args: Vec<OsString>, depth: u32) -> ExitCode {
     let mut cmd = Command::new(&target.program);
-    cmd.args(args).env(env::PYMAN_SHIM_DEPTH, (depth + 1).to_string());
+    cmd.args(args)
+        .env(env::PYMAN_SHIM_DEPTH, (depth + 1).to_string());
     if let Some(venv) = &target.venv {
         cmd.env(env::VIRTUAL_ENV, venv);
     }
@@ -125,4 +128,3 @@ fn report(e: &TargetError) -> ExitCode {
     eprintln!("{msg}");
     ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
 }
-

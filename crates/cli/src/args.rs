@@ -9,7 +9,12 @@ use clap::{Args, Parser, Subcommand};
 /// (or `.python-versions`, `.tool-versions`) walking up, else the nearest
 /// `pyproject.toml` `requires-python`, else the global default (`pyman pin --global`).
 #[derive(Debug, Parser)]
-#[command(name = "pyman", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "pyman",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -141,4 +146,3 @@ pub fn is_archive_argument(arg: &str) -> bool {
         || lower.starts_with("https://")
         || lower.starts_with("file://")
 }
-

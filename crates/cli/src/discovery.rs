@@ -21,7 +21,8 @@ pub fn refresh(home: &PymanHome, env: &Env) -> Result<Inventory> {
     let mut seen = HashSet::new();
     let mut interpreters = Vec::new();
     let mut push = |i: Interpreter, seen: &mut HashSet<PathBuf>| {
-        let canonical = std::fs::canonicalize(&i.executable).unwrap_or_else(|_| i.executable.clone());
+        let canonical =
+            std::fs::canonicalize(&i.executable).unwrap_or_else(|_| i.executable.clone());
         if seen.insert(canonical) {
             interpreters.push(i);
         }
@@ -110,7 +111,9 @@ fn uv(env: &Env) -> Vec<Interpreter> {
     let root = env
         .non_empty(pyman_resolver::env::UV_PYTHON_INSTALL_DIR)
         .map(PathBuf::from)
-        .or_else(|| pyman_resolver::home::default_data_dir(env).map(|d| d.join("uv").join("python")));
+        .or_else(|| {
+            pyman_resolver::home::default_data_dir(env).map(|d| d.join("uv").join("python"))
+        });
     let Some(root) = root else { return Vec::new() };
     scan_named_dirs(&root, Origin::Uv, |name| {
         let rest = name.strip_prefix("cpython-")?;
@@ -141,7 +144,10 @@ fn scan_named_dirs(
             let (version, variant) = parse(&name)?;
             let mut executable = interpreter_exe(&e.path());
             if variant == Variant::Freethreaded && !executable.exists() {
-                executable = e.path().join("bin").join(format!("python{}.{}t", version.major, version.minor));
+                executable = e
+                    .path()
+                    .join("bin")
+                    .join(format!("python{}.{}t", version.major, version.minor));
             }
             executable.is_file().then(|| Interpreter {
                 key: install_key(&version, variant, &platform::triple()),
@@ -193,7 +199,11 @@ fn path_candidates(home: &PymanHome, env: &Env) -> Vec<PathBuf> {
 
 /// `python3`, `python3.12`, `python3.13t` (and `python.exe`), not `python3-config`.
 fn is_interpreter_name(name: &str) -> bool {
-    let Some(rest) = name.strip_suffix(EXE_SUFFIX).unwrap_or(name).strip_prefix("python") else {
+    let Some(rest) = name
+        .strip_suffix(EXE_SUFFIX)
+        .unwrap_or(name)
+        .strip_prefix("python")
+    else {
         return false;
     };
     let rest = rest.strip_suffix('t').unwrap_or(rest);
@@ -299,7 +309,14 @@ mod tests {
         for ok in ["python", "python3", "python3.12", "python3.13t"] {
             assert!(is_interpreter_name(ok), "{ok}");
         }
-        for no in ["python3-config", "python3.12-config", "python2", "pythonw", "python3.", "python3.12-gdb.py"] {
+        for no in [
+            "python3-config",
+            "python3.12-config",
+            "python2",
+            "pythonw",
+            "python3.",
+            "python3.12-gdb.py",
+        ] {
             assert!(!is_interpreter_name(no), "{no}");
         }
     }

@@ -10,6 +10,7 @@ mod commands;
 mod discovery;
 mod error;
 mod printer;
+mod reporter;
 mod shims;
 
 use args::{Cli, Command};

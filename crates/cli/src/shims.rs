@@ -28,7 +28,10 @@ pub fn shim_binary() -> Result<PathBuf> {
         Ok(shim)
     } else {
         Err(fail(
-            format!("`pyman-shim` is missing: expected it next to `pyman` at `{}`", shim.display()),
+            format!(
+                "`pyman-shim` is missing: expected it next to `pyman` at `{}`",
+                shim.display()
+            ),
             "reinstall pyman with install.sh, which installs both binaries",
         ))
     }
@@ -41,7 +44,11 @@ pub struct Rehash {
 
 /// Writes the shims for `inventory` and the venvs pyman knows of, and removes
 /// shims for commands that no longer exist.
-pub fn rehash(home: &PymanHome, inventory: &Inventory, selection: Option<&Selection>) -> Result<Rehash> {
+pub fn rehash(
+    home: &PymanHome,
+    inventory: &Inventory,
+    selection: Option<&Selection>,
+) -> Result<Rehash> {
     let dir = home.shims();
     fs::create_dir_all(&dir)?;
     let master = dir.join(SHIM_FILE);
@@ -114,14 +121,21 @@ fn install_master(source: &Path, master: &Path) -> Result<()> {
 fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::metadata(a), std::fs::metadata(b)) {
         (Ok(a), Ok(b)) => {
-            let (a, b) = (pyman_resolver::target::FileId::of(&a), pyman_resolver::target::FileId::of(&b));
+            let (a, b) = (
+                pyman_resolver::target::FileId::of(&a),
+                pyman_resolver::target::FileId::of(&b),
+            );
             a.is_some() && a == b
         }
         _ => false,
     }
 }
 
-fn wanted_names(home: &PymanHome, inventory: &Inventory, selection: Option<&Selection>) -> BTreeSet<String> {
+fn wanted_names(
+    home: &PymanHome,
+    inventory: &Inventory,
+    selection: Option<&Selection>,
+) -> BTreeSet<String> {
     let mut names: BTreeSet<String> = BASE_NAMES.iter().map(|s| (*s).to_string()).collect();
     for i in &inventory.interpreters {
         let (major, minor) = (i.version.major, i.version.minor);
@@ -156,7 +170,10 @@ fn executables_in(bin: &Path) -> Vec<String> {
                 && !name.contains(['/', '\\', ' '])
                 && (EXE_SUFFIX.is_empty() || file.ends_with(EXE_SUFFIX));
             // `python3.X` of a venv comes with its interpreter already.
-            (ok && (minor_in_name(&name).is_none() || name.starts_with("python") || name.starts_with("pip"))).then_some(name)
+            (ok && (minor_in_name(&name).is_none()
+                || name.starts_with("python")
+                || name.starts_with("pip")))
+            .then_some(name)
         })
         .collect()
 }

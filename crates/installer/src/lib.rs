@@ -1,4 +1,16 @@
 //! pyman's installer: the index of python-build-standalone builds, download,
 //! verification, safe extraction and atomic installs into `PYMAN_HOME`.
 
+pub mod download;
+pub mod env;
+pub mod extract;
+pub mod host;
+pub mod index;
+pub mod install;
+pub mod lock;
 pub mod managed;
+pub mod probe;
+pub mod scratch;
+
+pub use index::{Build, Index};
+pub use install::{InstallError, Installer, Options, Outcome, Reporter};

@@ -93,3 +93,22 @@ pub fn installed(home: &PymanHome) -> io::Result<Vec<Interpreter>> {
     out.sort_by(|a, b| b.version.cmp(&a.version));
     Ok(out)
 }
+
+/// Removes a managed install: renamed out of `pythons/` first (so it vanishes
+/// at once for every reader), then deleted.
+pub fn remove(home: &PymanHome, key: &str) -> io::Result<()> {
+    let target = home.pythons().join(key);
+    if InstallMetadata::read(&target).is_err() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("`{}` is not an install made by pyman", target.display()),
+        ));
+    }
+    std::fs::create_dir_all(home.scratch())?;
+    let doomed = tempfile::Builder::new()
+        .prefix(&format!("{key}.removing."))
+        .tempdir_in(home.scratch())?;
+    let aside = doomed.path().join("install");
+    std::fs::rename(&target, &aside)?;
+    doomed.close()
+}

@@ -52,7 +52,9 @@ impl Env {
             .is_some_and(|v| matches!(v.to_str(), Some("1" | "true" | "yes" | "on")))
     }
 
-    pub fn from_pairs<K: Into<String>, V: AsRef<OsStr>>(pairs: impl IntoIterator<Item = (K, V)>) -> Env {
+    pub fn from_pairs<K: Into<String>, V: AsRef<OsStr>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Env {
         Env::Map(
             pairs
                 .into_iter()

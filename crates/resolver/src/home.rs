@@ -116,7 +116,10 @@ mod tests {
         let home = PymanHome::from_env(&env, Path::new("/")).unwrap();
         assert_eq!(home.root(), Path::new("/home/u/.local/share/pyman"));
         let env = Env::from_pairs([("HOME", "/home/u"), ("XDG_DATA_HOME", "/xdg")]);
-        assert_eq!(PymanHome::from_env(&env, Path::new("/")).unwrap().root(), Path::new("/xdg/pyman"));
+        assert_eq!(
+            PymanHome::from_env(&env, Path::new("/")).unwrap().root(),
+            Path::new("/xdg/pyman")
+        );
         let env = Env::from_pairs([("HOME", "/home/u"), ("XDG_DATA_HOME", "rel")]);
         assert_eq!(
             PymanHome::from_env(&env, Path::new("/")).unwrap().root(),

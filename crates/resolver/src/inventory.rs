@@ -109,7 +109,8 @@ impl InventoryError {
     }
 }
 
-const HEADER: &str = "# pyman inventory v1: origin, version, variant, key, executable (tab-separated)";
+const HEADER: &str =
+    "# pyman inventory v1: origin, version, variant, key, executable (tab-separated)";
 
 impl Inventory {
     /// Reads the inventory; a missing file is an empty inventory.
@@ -193,11 +194,16 @@ impl Inventory {
         self.interpreters
             .iter()
             .filter(|i| {
-                i.version.major == major && i.version.minor == minor && i.variant == Variant::Default
+                i.version.major == major
+                    && i.version.minor == minor
+                    && i.variant == Variant::Default
             })
             .max_by(|a, b| {
-                (!a.version.is_prerelease(), a.version, b.origin)
-                    .cmp(&(!b.version.is_prerelease(), b.version, a.origin))
+                (!a.version.is_prerelease(), a.version, b.origin).cmp(&(
+                    !b.version.is_prerelease(),
+                    b.version,
+                    a.origin,
+                ))
             })
     }
 
@@ -237,7 +243,13 @@ mod tests {
         let best = back.best(&"3.12".parse().unwrap()).unwrap();
         assert_eq!(best.origin, Origin::Managed);
         assert_eq!(back.newest_minor(3, 12).unwrap().origin, Origin::Managed);
-        assert_eq!(back.best(&"3".parse().unwrap()).unwrap().version.to_string(), "3.12.1");
+        assert_eq!(
+            back.best(&"3".parse().unwrap())
+                .unwrap()
+                .version
+                .to_string(),
+            "3.12.1"
+        );
         assert_eq!(back.to_text(), text);
     }
 
@@ -245,14 +257,23 @@ mod tests {
     fn corrupt_lines_are_reported() {
         assert_eq!(Inventory::parse("# h\nmanaged\t3.12.1\n"), Err(2));
         assert_eq!(Inventory::parse("alien\t3.12.1\tdefault\tk\t/x\n"), Err(1));
-        assert_eq!(Inventory::parse("managed\t3.12.1\tdefault\tk\trelative\n"), Err(1));
+        assert_eq!(
+            Inventory::parse("managed\t3.12.1\tdefault\tk\trelative\n"),
+            Err(1)
+        );
         assert_eq!(Inventory::parse("").unwrap(), Inventory::default());
     }
 
     #[test]
     fn keys() {
         let v: Version = "3.13.1".parse().unwrap();
-        assert_eq!(install_key(&v, Variant::Freethreaded, "linux-x86_64-gnu"), "cpython-3.13.1+freethreaded-linux-x86_64-gnu");
-        assert_eq!(minor_key(&v, Variant::Freethreaded, "linux-x86_64-gnu"), "cpython-3.13t-linux-x86_64-gnu");
+        assert_eq!(
+            install_key(&v, Variant::Freethreaded, "linux-x86_64-gnu"),
+            "cpython-3.13.1+freethreaded-linux-x86_64-gnu"
+        );
+        assert_eq!(
+            minor_key(&v, Variant::Freethreaded, "linux-x86_64-gnu"),
+            "cpython-3.13t-linux-x86_64-gnu"
+        );
     }
 }

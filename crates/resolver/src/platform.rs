@@ -23,7 +23,11 @@ pub fn arch() -> &'static str {
 /// `gnu`, `musl` or `none` (macOS and Windows).
 pub fn libc() -> &'static str {
     if cfg!(target_os = "linux") {
-        if cfg!(target_env = "musl") { "musl" } else { "gnu" }
+        if cfg!(target_env = "musl") {
+            "musl"
+        } else {
+            "gnu"
+        }
     } else {
         "none"
     }

@@ -187,10 +187,12 @@ fn parse(input: &str) -> Result<VersionRequest, RequestError> {
         });
     }
     // Implementation prefixes: `cpython-3.12`, `cpython@3.12`, `cpython3.12`, `python3.12`, `cp312`.
-    let rest = ["cpython@", "cpython-", "cpython", "python@", "python-", "python"]
-        .iter()
-        .find_map(|p| lower.strip_prefix(p))
-        .unwrap_or(&lower);
+    let rest = [
+        "cpython@", "cpython-", "cpython", "python@", "python-", "python",
+    ]
+    .iter()
+    .find_map(|p| lower.strip_prefix(p))
+    .unwrap_or(&lower);
     if let Some(digits) = rest.strip_prefix("cp")
         && digits.starts_with(|c: char| c.is_ascii_digit())
     {
@@ -328,9 +330,7 @@ impl VersionRequest {
                         (None, None) => true,
                     }
             }
-            VersionRequest::Specifiers(set) => {
-                variant == Variant::Default && set.contains(version)
-            }
+            VersionRequest::Specifiers(set) => variant == Variant::Default && set.contains(version),
             VersionRequest::System | VersionRequest::Path(_) => false,
         }
     }
@@ -426,7 +426,10 @@ mod tests {
     fn other_implementations_are_not_supported_yet() {
         for s in ["pypy@3.10", "pypy3.10", "graalpy", "graalpy-24.1", "PyPy"] {
             let e = s.parse::<VersionRequest>().unwrap_err();
-            assert!(matches!(e, RequestError::UnsupportedImplementation { .. }), "{s}: {e}");
+            assert!(
+                matches!(e, RequestError::UnsupportedImplementation { .. }),
+                "{s}: {e}"
+            );
             assert!(e.to_string().contains("not support"), "{e}");
         }
     }
@@ -435,22 +438,50 @@ mod tests {
     fn errors_quote_the_input_and_classify_it() {
         let err = |s: &str| s.parse::<VersionRequest>().unwrap_err();
         assert_eq!(err(""), RequestError::Empty);
-        assert!(matches!(err("myproject-env"), RequestError::EnvironmentName { .. }));
+        assert!(matches!(
+            err("myproject-env"),
+            RequestError::EnvironmentName { .. }
+        ));
         assert!(matches!(
             err("3.10.4/envs/foo"),
             RequestError::PyenvVirtualenv { version: Some(ref v), .. } if v == "3.10.4"
         ));
-        assert!(matches!(err("miniforge3-22.11.1-4/envs/test"), RequestError::Conda { .. }));
-        assert!(matches!(err("anaconda3-2023.03"), RequestError::Conda { .. }));
+        assert!(matches!(
+            err("miniforge3-22.11.1-4/envs/test"),
+            RequestError::Conda { .. }
+        ));
+        assert!(matches!(
+            err("anaconda3-2023.03"),
+            RequestError::Conda { .. }
+        ));
         assert!(matches!(
             err("echo 3.11"),
             RequestError::ShellCommand { version: Some(ref v), .. } if v == "3.11"
         ));
-        assert!(matches!(err("../python"), RequestError::ParentDirInPath { .. }));
-        assert!(matches!(err("/opt/../bin/python"), RequestError::ParentDirInPath { .. }));
-        assert!(matches!(err("./venv/bin/python"), RequestError::RelativePath { .. }));
+        assert!(matches!(
+            err("../python"),
+            RequestError::ParentDirInPath { .. }
+        ));
+        assert!(matches!(
+            err("/opt/../bin/python"),
+            RequestError::ParentDirInPath { .. }
+        ));
+        assert!(matches!(
+            err("./venv/bin/python"),
+            RequestError::RelativePath { .. }
+        ));
         assert!(matches!(err(">=3.x"), RequestError::Specifier { .. }));
-        for bad in ["3.", "3.12.x", "latest", "3.12.4.1", "<<<<<<< HEAD", "3.12-foo", "\u{0}", "cp", "cp3x"] {
+        for bad in [
+            "3.",
+            "3.12.x",
+            "latest",
+            "3.12.4.1",
+            "<<<<<<< HEAD",
+            "3.12-foo",
+            "\u{0}",
+            "cp",
+            "cp3x",
+        ] {
             let e = err(bad);
             assert!(e.to_string().contains('`'), "{bad:?}: {e}");
         }
@@ -467,11 +498,18 @@ mod tests {
 
         let installed = [v("3.11.7"), v("3.12.1"), v("3.13.0"), v("3.14.0rc1")];
         let pick = |r: &str| {
-            req(r)
-                .best(installed.iter().map(|x| (x, Variant::Default, x.to_string())))
+            req(r).best(
+                installed
+                    .iter()
+                    .map(|x| (x, Variant::Default, x.to_string())),
+            )
         };
         assert_eq!(pick("3").as_deref(), Some("3.13.0"));
-        assert_eq!(pick("3.14").as_deref(), Some("3.14.0rc1"), "pre-release when nothing final");
+        assert_eq!(
+            pick("3.14").as_deref(),
+            Some("3.14.0rc1"),
+            "pre-release when nothing final"
+        );
         assert_eq!(pick(">=3.11,<3.13").as_deref(), Some("3.12.1"));
         assert_eq!(pick("~=3.11").as_deref(), Some("3.13.0"));
         assert_eq!(pick("3.10"), None);

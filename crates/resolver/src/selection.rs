@@ -169,7 +169,8 @@ mod tests {
     struct Tree(PathBuf);
     impl Tree {
         fn new(name: &str) -> Tree {
-            let root = std::env::temp_dir().join(format!("pyman-sel-{name}-{}", std::process::id()));
+            let root =
+                std::env::temp_dir().join(format!("pyman-sel-{name}-{}", std::process::id()));
             let _ = fs::remove_dir_all(&root);
             fs::create_dir_all(root.join("home")).unwrap();
             Tree(root)
@@ -212,7 +213,10 @@ mod tests {
         assert!(matches!(s.source, SelectionSource::Global { .. }));
         assert_eq!(s.project_dir(), None);
 
-        t.write("a/pyproject.toml", "[project]\nrequires-python = \">=3.11\"\n");
+        t.write(
+            "a/pyproject.toml",
+            "[project]\nrequires-python = \">=3.11\"\n",
+        );
         let s = t.select("a/b/c", &none()).unwrap().unwrap();
         assert_eq!(s.request.to_string(), ">=3.11");
         assert_eq!(s.project_dir(), Some(t.0.join("a").as_path()));
@@ -227,29 +231,55 @@ mod tests {
         assert_eq!(s.request.to_string(), "3.12");
         assert_eq!(
             s.source,
-            SelectionSource::File { path: t.0.join("a/b/.python-version"), line: 1, kind: FileKind::PythonVersion }
+            SelectionSource::File {
+                path: t.0.join("a/b/.python-version"),
+                line: 1,
+                kind: FileKind::PythonVersion
+            }
         );
 
         let env = Env::from_pairs([("PYMAN_PYTHON", "3.13")]);
         let s = t.select("a/b/c", &env).unwrap().unwrap();
         assert_eq!(s.request.to_string(), "3.13");
-        assert_eq!(s.source.to_string(), "the `PYMAN_PYTHON` environment variable");
+        assert_eq!(
+            s.source.to_string(),
+            "the `PYMAN_PYTHON` environment variable"
+        );
         // An empty variable is unset.
         let env = Env::from_pairs([("PYMAN_PYTHON", "")]);
-        assert_eq!(t.select("a/b/c", &env).unwrap().unwrap().request.to_string(), "3.12");
+        assert_eq!(
+            t.select("a/b/c", &env)
+                .unwrap()
+                .unwrap()
+                .request
+                .to_string(),
+            "3.12"
+        );
         let env = Env::from_pairs([("PYMAN_PYTHON", "pypy@3.10")]);
-        assert!(matches!(t.select("a/b/c", &env), Err(SelectError::Env { .. })));
+        assert!(matches!(
+            t.select("a/b/c", &env),
+            Err(SelectError::Env { .. })
+        ));
     }
 
     #[test]
     fn one_folder_prefers_python_version() {
         let t = Tree::new("folder");
         t.write("p/.tool-versions", "python 3.9\n");
-        assert_eq!(t.select("p", &none()).unwrap().unwrap().request.to_string(), "3.9");
+        assert_eq!(
+            t.select("p", &none()).unwrap().unwrap().request.to_string(),
+            "3.9"
+        );
         t.write("p/.python-versions", "3.11\n3.12\n");
-        assert_eq!(t.select("p", &none()).unwrap().unwrap().request.to_string(), "3.11");
+        assert_eq!(
+            t.select("p", &none()).unwrap().unwrap().request.to_string(),
+            "3.11"
+        );
         t.write("p/.python-version", "3.12\n");
-        assert_eq!(t.select("p", &none()).unwrap().unwrap().request.to_string(), "3.12");
+        assert_eq!(
+            t.select("p", &none()).unwrap().unwrap().request.to_string(),
+            "3.12"
+        );
     }
 
     #[test]
@@ -257,7 +287,14 @@ mod tests {
         let t = Tree::new("skip");
         t.write(".python-version", "3.11\n");
         t.write("p/.tool-versions", "nodejs 20\n");
-        assert_eq!(t.select("p/q", &none()).unwrap().unwrap().request.to_string(), "3.11");
+        assert_eq!(
+            t.select("p/q", &none())
+                .unwrap()
+                .unwrap()
+                .request
+                .to_string(),
+            "3.11"
+        );
         // A broken nearer file is an error, never a silent fall-through.
         t.write("p/.python-version", "myproject-env\n");
         let e = t.select("p/q", &none()).unwrap_err();

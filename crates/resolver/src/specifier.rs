@@ -87,7 +87,8 @@ impl FromStr for Specifier {
         if wildcard && !matches!(operator, Operator::Equal | Operator::NotEqual) {
             return Err(err("`.*` is only allowed with == and !="));
         }
-        let release = parse_release(rest).ok_or_else(|| err("the version must look like `3.12` or `3.12.4`"))?;
+        let release = parse_release(rest)
+            .ok_or_else(|| err("the version must look like `3.12` or `3.12.4`"))?;
         let mut numbers = vec![release.major];
         numbers.extend(release.minor);
         numbers.extend(release.patch);
@@ -236,7 +237,10 @@ mod tests {
         assert!(s.contains(&v("3.11.0")));
         assert!(s.contains(&v("3.12.9")));
         assert!(!s.contains(&v("3.13.0")));
-        assert!(!s.contains(&v("3.13.0rc1")), "<3.13 excludes 3.13 pre-releases");
+        assert!(
+            !s.contains(&v("3.13.0rc1")),
+            "<3.13 excludes 3.13 pre-releases"
+        );
         assert!(!s.contains(&v("3.10.13")));
         assert_eq!(s.to_string(), ">=3.11, <3.13");
     }
@@ -260,7 +264,10 @@ mod tests {
         assert!(!set("==3.12.*").contains(&v("3.13.0")));
         assert!(set("!=3.12.*").contains(&v("3.13.0")));
         assert!(set("==3.12.4").contains(&v("3.12.4")));
-        assert!(!set("==3.12").contains(&v("3.12.4")), "PEP 440 pads ==3.12 to 3.12.0");
+        assert!(
+            !set("==3.12").contains(&v("3.12.4")),
+            "PEP 440 pads ==3.12 to 3.12.0"
+        );
         assert!(set(">3.12").contains(&v("3.12.1")));
         assert!(set("<=3.12").contains(&v("3.12.0")));
         assert!(set("===3.12.0").contains(&v("3.12.0")));
@@ -269,7 +276,9 @@ mod tests {
 
     #[test]
     fn rejects_malformed_clauses() {
-        for bad in ["3.12", ">=", ">=three", "~=3", ">=3.12.*", "=>3.12", "", " , "] {
+        for bad in [
+            "3.12", ">=", ">=three", "~=3", ">=3.12.*", "=>3.12", "", " , ",
+        ] {
             assert!(bad.parse::<SpecifierSet>().is_err(), "{bad:?} should fail");
         }
     }

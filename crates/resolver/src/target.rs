@@ -128,7 +128,11 @@ pub enum TargetError {
         reason: String,
     },
     #[error("`{name}` asks for Python {major}.{minor}, which is not installed")]
-    MinorNotInstalled { name: String, major: u64, minor: u64 },
+    MinorNotInstalled {
+        name: String,
+        major: u64,
+        minor: u64,
+    },
     #[error("the interpreter `{}` does not exist ({reason})", path.display())]
     PathMissing { path: PathBuf, reason: String },
     #[error("no `python3` found on `PATH` outside shims for the `system` selection ({reason})")]
@@ -225,7 +229,11 @@ pub fn require_selection(ctx: &Context) -> Result<Selection, TargetError> {
 }
 
 /// The interpreter a selection resolves to.
-pub fn resolve(ctx: &Context, selection: &Selection, inventory: &Inventory) -> Result<Resolved, TargetError> {
+pub fn resolve(
+    ctx: &Context,
+    selection: &Selection,
+    inventory: &Inventory,
+) -> Result<Resolved, TargetError> {
     match &selection.request {
         VersionRequest::System => {
             let executable = ["python3", "python"]
@@ -277,10 +285,16 @@ pub fn minor_in_name(name: &str) -> Option<(u64, u64)> {
 /// The command name a shim was invoked as: the file name of argv[0], without
 /// `.exe` and lower-cased on Windows.
 pub fn command_name(argv0: &str) -> String {
-    let base = argv0.rsplit(['/', std::path::MAIN_SEPARATOR]).next().unwrap_or(argv0);
+    let base = argv0
+        .rsplit(['/', std::path::MAIN_SEPARATOR])
+        .next()
+        .unwrap_or(argv0);
     if cfg!(windows) {
         let lower = base.to_ascii_lowercase();
-        lower.strip_suffix(".exe").map(str::to_string).unwrap_or(lower)
+        lower
+            .strip_suffix(".exe")
+            .map(str::to_string)
+            .unwrap_or(lower)
     } else {
         base.to_string()
     }
@@ -378,7 +392,11 @@ fn lookup(
     }
 
     // 2. The interpreter's default venv.
-    if let Some(interp) = resolved.installed.as_ref().filter(|i| i.origin == Origin::Managed) {
+    if let Some(interp) = resolved
+        .installed
+        .as_ref()
+        .filter(|i| i.origin == Origin::Managed)
+    {
         let root = ctx.home.venvs().join(interp.minor_key());
         if let Ok(Some(venv)) = read_venv(&root)
             && venv.built_from(resolved.bin_dir())
@@ -392,7 +410,10 @@ fn lookup(
     }
 
     // 3. The interpreter itself, or PATH for `system`.
-    let system = matches!(selection.as_ref().map(|s| &s.request), Some(VersionRequest::System));
+    let system = matches!(
+        selection.as_ref().map(|s| &s.request),
+        Some(VersionRequest::System)
+    );
     if system {
         let names = interpreter_names(name, None);
         if let Some(p) = names.iter().find_map(|n| find_on_path(ctx, n)) {
@@ -400,7 +421,10 @@ fn lookup(
         }
         searched.push(PathBuf::from("$PATH"));
     } else {
-        let version = resolved.installed.as_ref().map(|i| (i.version.major, i.version.minor));
+        let version = resolved
+            .installed
+            .as_ref()
+            .map(|i| (i.version.major, i.version.minor));
         let names = interpreter_names(name, version);
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         for dir in interpreter_dirs(resolved.bin_dir()) {
@@ -424,7 +448,12 @@ fn lookup(
 }
 
 /// For the error path only: other venvs and interpreters that do have `name`.
-fn elsewhere(ctx: &Context, name: &str, inventory: &Inventory, searched: &[PathBuf]) -> Vec<PathBuf> {
+fn elsewhere(
+    ctx: &Context,
+    name: &str,
+    inventory: &Inventory,
+    searched: &[PathBuf],
+) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = inventory
         .interpreters
         .iter()
@@ -528,9 +557,15 @@ mod tests {
         assert_eq!(minor_in_name("python"), None);
         assert_eq!(minor_in_name("3.12"), None);
         assert_eq!(minor_in_name("python3."), None);
-        assert_eq!(command_name("/home/u/.local/share/pyman/shims/python3"), "python3");
+        assert_eq!(
+            command_name("/home/u/.local/share/pyman/shims/python3"),
+            "python3"
+        );
         assert_eq!(command_name("pip"), "pip");
-        assert_eq!(interpreter_names("python", Some((3, 12))), ["python", "python3", "python3.12"]);
+        assert_eq!(
+            interpreter_names("python", Some((3, 12))),
+            ["python", "python3", "python3.12"]
+        );
         assert_eq!(interpreter_names("black", Some((3, 12))), ["black"]);
     }
 }

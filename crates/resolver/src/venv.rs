@@ -45,7 +45,12 @@ impl VenvInfo {
 pub fn read_venv(root: &Path) -> io::Result<Option<VenvInfo>> {
     let text = match fs::read_to_string(root.join("pyvenv.cfg")) {
         Ok(t) => t,
-        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
             return Ok(None);
         }
         Err(e) => return Err(e),

@@ -181,8 +181,14 @@ pub fn parse_release(s: &str) -> Option<Release> {
     let (numbers, pre) = split_prerelease(s)?;
     let mut it = numbers.split('.');
     let major = parse_number(it.next()?)?;
-    let minor = it.next().map(parse_number).map_or(Some(None), |n| n.map(Some))?;
-    let patch = it.next().map(parse_number).map_or(Some(None), |n| n.map(Some))?;
+    let minor = it
+        .next()
+        .map(parse_number)
+        .map_or(Some(None), |n| n.map(Some))?;
+    let patch = it
+        .next()
+        .map(parse_number)
+        .map_or(Some(None), |n| n.map(Some))?;
     if it.next().is_some() {
         return None;
     }

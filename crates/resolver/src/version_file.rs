@@ -97,7 +97,10 @@ impl VersionFileError {
         let file = self.path().display();
         match self {
             VersionFileError::Request { source, .. } => {
-                format!("{}; or rewrite `{file}` with `pyman pin 3.12`", source.hint())
+                format!(
+                    "{}; or rewrite `{file}` with `pyman pin 3.12`",
+                    source.hint()
+                )
             }
             VersionFileError::MergeConflict { .. } => {
                 format!("resolve the conflict in `{file}`, or rewrite it with `pyman pin 3.12`")
@@ -226,7 +229,10 @@ pub fn parse_version_file(path: &Path, text: &str) -> Result<FileRequest, Versio
 
 /// The `python` line of a `.tool-versions`; `Ok(None)` when there is none, so
 /// the search goes on upwards as asdf's does.
-pub fn parse_tool_versions(path: &Path, text: &str) -> Result<Option<FileRequest>, VersionFileError> {
+pub fn parse_tool_versions(
+    path: &Path,
+    text: &str,
+) -> Result<Option<FileRequest>, VersionFileError> {
     for (line, content) in lines(text) {
         let mut words = content.split_whitespace();
         if words.next() != Some("python") {
@@ -257,7 +263,9 @@ pub fn parse_pyproject(path: &Path, text: &str) -> Result<Option<FileRequest>, V
     for (i, raw) in text.split('\n').enumerate() {
         let line = raw.trim();
         if line.starts_with('[') {
-            in_project = line.trim_end_matches(|c: char| c.is_whitespace()).starts_with("[project]")
+            in_project = line
+                .trim_end_matches(|c: char| c.is_whitespace())
+                .starts_with("[project]")
                 && !line.starts_with("[project.");
             continue;
         }
@@ -276,18 +284,38 @@ pub fn parse_pyproject(path: &Path, text: &str) -> Result<Option<FileRequest>, V
             reason: reason.to_string(),
         };
         let value = value.trim();
-        let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'').ok_or_else(|| bad("must be a quoted string"))?;
+        let quote = value
+            .chars()
+            .next()
+            .filter(|c| *c == '"' || *c == '\'')
+            .ok_or_else(|| bad("must be a quoted string"))?;
         let inner = &value[1..];
-        let end = inner.find(quote).ok_or_else(|| bad("has no closing quote"))?;
+        let end = inner
+            .find(quote)
+            .ok_or_else(|| bad("has no closing quote"))?;
         let spec = inner[..end].trim();
         // A bare version (`"3.12"`) is not PEP 440 for requires-python, but it
         // is common and unambiguous; anything else must be a specifier set.
         return spec
             .parse::<VersionRequest>()
             .ok()
-            .filter(|r| matches!(r, VersionRequest::Specifiers(_) | VersionRequest::Version { .. }))
-            .map(|request| Some(FileRequest { request, line: i + 1 }))
-            .ok_or_else(|| bad(&format!("`{spec}` is not a PEP 440 specifier set such as `>=3.11`")));
+            .filter(|r| {
+                matches!(
+                    r,
+                    VersionRequest::Specifiers(_) | VersionRequest::Version { .. }
+                )
+            })
+            .map(|request| {
+                Some(FileRequest {
+                    request,
+                    line: i + 1,
+                })
+            })
+            .ok_or_else(|| {
+                bad(&format!(
+                    "`{spec}` is not a PEP 440 specifier set such as `>=3.11`"
+                ))
+            });
     }
     Ok(None)
 }
@@ -348,10 +376,16 @@ mod tests {
     fn bad_contents_name_file_and_line() {
         let err = |text: &str| parse_version_file(p(), text).unwrap_err();
         let e = err("3.12\n<<<<<<< HEAD\n3.11\n=======\n3.12\n>>>>>>> main\n");
-        assert!(matches!(e, VersionFileError::MergeConflict { line: 2, .. }), "{e}");
+        assert!(
+            matches!(e, VersionFileError::MergeConflict { line: 2, .. }),
+            "{e}"
+        );
         assert!(e.to_string().contains("/p/.python-version"));
         assert!(matches!(err(""), VersionFileError::Empty { .. }));
-        assert!(matches!(err("# only a comment\n\n"), VersionFileError::Empty { .. }));
+        assert!(matches!(
+            err("# only a comment\n\n"),
+            VersionFileError::Empty { .. }
+        ));
         for (text, line) in [
             ("\nmyproject-env\n", 2),
             ("3.10.4/envs/foo", 1),
@@ -361,7 +395,11 @@ mod tests {
             ("3.12.x", 1),
         ] {
             match err(text) {
-                VersionFileError::Request { line: l, ref source, .. } => {
+                VersionFileError::Request {
+                    line: l,
+                    ref source,
+                    ..
+                } => {
                     assert_eq!(l, line, "{text}");
                     let e = err(text);
                     let msg = format!("{e}");
@@ -377,7 +415,9 @@ mod tests {
     #[test]
     fn tool_versions_python_line() {
         let tv = Path::new("/p/.tool-versions");
-        let r = parse_tool_versions(tv, "nodejs 20.1.0\npython 3.11.7 3.12.1 # two\nruby 3\n").unwrap().unwrap();
+        let r = parse_tool_versions(tv, "nodejs 20.1.0\npython 3.11.7 3.12.1 # two\nruby 3\n")
+            .unwrap()
+            .unwrap();
         assert_eq!((r.request.to_string(), r.line), ("3.11.7".to_string(), 2));
         assert!(parse_tool_versions(tv, "nodejs 20\n").unwrap().is_none());
         assert!(parse_tool_versions(tv, "python\n").is_err());
@@ -390,13 +430,26 @@ mod tests {
         let text = "[build-system]\nrequires-python = \"nope\"\n\n[project]\nname = \"x\"\nrequires-python = \">=3.11\"  # floor\n[tool.x]\n";
         let r = parse_pyproject(pp, text).unwrap().unwrap();
         assert_eq!((r.request.to_string(), r.line), (">=3.11".to_string(), 6));
-        assert!(parse_pyproject(pp, "[project]\nname='x'\n").unwrap().is_none());
-        assert!(parse_pyproject(pp, "[tool.uv]\nrequires-python = '>=3'\n").unwrap().is_none());
+        assert!(
+            parse_pyproject(pp, "[project]\nname='x'\n")
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            parse_pyproject(pp, "[tool.uv]\nrequires-python = '>=3'\n")
+                .unwrap()
+                .is_none()
+        );
         assert_eq!(
-            parse_pyproject(pp, "[project]\nrequires-python='~=3.12'\n").unwrap().unwrap().request.to_string(),
+            parse_pyproject(pp, "[project]\nrequires-python='~=3.12'\n")
+                .unwrap()
+                .unwrap()
+                .request
+                .to_string(),
             "~=3.12"
         );
-        let e = parse_pyproject(pp, "[project]\nrequires-python = \"python3 please\"\n").unwrap_err();
+        let e =
+            parse_pyproject(pp, "[project]\nrequires-python = \"python3 please\"\n").unwrap_err();
         assert!(e.to_string().contains("line 2"), "{e}");
         assert!(parse_pyproject(pp, "[project]\nrequires-python = >=3.11\n").is_err());
     }
@@ -408,12 +461,21 @@ mod tests {
         assert!(read_text(&dir.join("missing")).unwrap().is_none());
         let huge = dir.join("huge");
         std::fs::write(&huge, vec![b'3'; (MAX_FILE_BYTES + 1) as usize]).unwrap();
-        assert!(matches!(read_text(&huge), Err(VersionFileError::TooLarge { .. })));
+        assert!(matches!(
+            read_text(&huge),
+            Err(VersionFileError::TooLarge { .. })
+        ));
         let bin = dir.join("bin");
         std::fs::write(&bin, b"3.12\0\0\0").unwrap();
-        assert!(matches!(read_text(&bin), Err(VersionFileError::Binary { .. })));
+        assert!(matches!(
+            read_text(&bin),
+            Err(VersionFileError::Binary { .. })
+        ));
         // A directory where a file was expected is unreadable, not absent.
-        assert!(matches!(read_text(&dir), Err(VersionFileError::Unreadable { .. })));
+        assert!(matches!(
+            read_text(&dir),
+            Err(VersionFileError::Unreadable { .. })
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -43,15 +43,25 @@ pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
         });
         app.printer.data(serde_json::to_string_pretty(&out)?);
     } else {
-        let origin = resolved.installed.as_ref().map_or("unmanaged", |i| i.origin.as_str());
+        let origin = resolved
+            .installed
+            .as_ref()
+            .map_or("unmanaged", |i| i.origin.as_str());
         app.printer.data(format!(
             "Python {} ({origin}) at {}",
             version.as_deref().unwrap_or("(unknown version)"),
             resolved.executable.display()
         ));
-        app.printer.data(format!("  requested `{}` by {}", selection.request, selection.source));
+        app.printer.data(format!(
+            "  requested `{}` by {}",
+            selection.request, selection.source
+        ));
         if let Some(venv) = &target.venv {
-            app.printer.data(format!("  runs in the {} {}", target.kind.as_str(), venv.display()));
+            app.printer.data(format!(
+                "  runs in the {} {}",
+                target.kind.as_str(),
+                venv.display()
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -67,7 +77,12 @@ fn source_json(source: &SelectionSource) -> Value {
 }
 
 /// Prints what is known (the selection), then fails with the resolver's error.
-fn failed(app: &App, json: bool, selection: Option<&Selection>, e: TargetError) -> Result<ExitCode> {
+fn failed(
+    app: &App,
+    json: bool,
+    selection: Option<&Selection>,
+    e: TargetError,
+) -> Result<ExitCode> {
     if json {
         let out = json!({
             "request": selection.map(|s| s.request.to_string()),
@@ -78,7 +93,8 @@ fn failed(app: &App, json: bool, selection: Option<&Selection>, e: TargetError) 
         });
         app.printer.data(serde_json::to_string_pretty(&out)?);
     } else if let Some(s) = selection {
-        app.printer.data(format!("requested `{}` by {}", s.request, s.source));
+        app.printer
+            .data(format!("requested `{}` by {}", s.request, s.source));
     }
     Err(anyhow::Error::new(Hinted::from(e)))
 }

@@ -1,13 +1,304 @@
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Result;
+use pyman_installer::download::Location;
+use pyman_installer::{Build, Index, InstallError, Installer, Options, Outcome};
+use pyman_resolver::VersionRequest;
+use pyman_resolver::target::require_selection;
+use serde_json::json;
 
 use crate::app::App;
+use crate::args::{IndexArgs, InstallArgs, ListArgs, is_archive_argument};
+use crate::error::{Hinted, fail, hinted, target_error, usage};
+use crate::reporter::BarReporter;
 
-pub fn run(_app: &App, _args: &crate::args::InstallArgs) -> Result<ExitCode> {
-    anyhow::bail!("not built yet")
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }
 
-pub fn list_available(_app: &App, _args: &crate::args::ListArgs) -> Result<ExitCode> {
-    anyhow::bail!("not built yet")
+pub fn installer(app: &App, reinstall: bool) -> Result<Installer> {
+    let mut options = Options::from_env(app.env());
+    options.reinstall = reinstall;
+    let reporter = Arc::new(BarReporter::new(app.printer.quiet));
+    Installer::new(app.home().clone(), options, reporter).map_err(|e| hinted(e, None, 1))
+}
+
+/// The embedded index, or `--downloads-json`, with `--mirror` applied.
+pub async fn load_index(installer: &Installer, args: &IndexArgs) -> Result<Index> {
+    let index = match &args.downloads_json {
+        None => Index::embedded(),
+        Some(source) => {
+            let location = Location::parse(source);
+            let text = installer.client().get_text(&location).await.map_err(|e| {
+                hinted(
+                    e,
+                    "check `--downloads-json` / `PYMAN_DOWNLOADS_JSON`".to_string(),
+                    1,
+                )
+            })?;
+            Index::parse(&text, source).map_err(|e| {
+                let hint = e.hint().to_string();
+                hinted(e, hint, 2)
+            })?
+        }
+    };
+    Ok(match &args.mirror {
+        Some(mirror) => index.with_mirror(mirror),
+        None => index,
+    })
+}
+
+enum Job {
+    Build(Build),
+    Archive(String),
+}
+
+pub fn run(app: &App, args: &InstallArgs) -> Result<ExitCode> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        // Ctrl-C: remove this run's scratch folders, then leave with 130.
+        tokio::spawn(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                pyman_installer::scratch::remove_active();
+                #[allow(clippy::print_stderr, clippy::exit)]
+                {
+                    eprintln!("\ninterrupted: nothing was installed");
+                    std::process::exit(130);
+                }
+            }
+        });
+        install(app, args).await
+    })
+}
+
+async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
+    let installer = Arc::new(installer(app, args.reinstall)?);
+    let mut requests = args.requests.clone();
+    if requests.is_empty() {
+        let selection = require_selection(&app.ctx).map_err(target_error)?;
+        app.printer.info(format!(
+            "Installing `{}`, {}",
+            selection.request,
+            selection.source.reason()
+        ));
+        requests.push(selection.request.to_string());
+    }
+    let archives = requests.iter().filter(|r| is_archive_argument(r)).count();
+    if args.sha256.is_some() && (archives != 1 || requests.len() != 1) {
+        return Err(usage(
+            "`--sha256` applies to one archive given by path or URL",
+            "install archives one at a time: `pyman install ./python.tar.gz --sha256 HEX`",
+        ));
+    }
+
+    let mut jobs = Vec::new();
+    let mut index: Option<Index> = None;
+    for text in &requests {
+        if is_archive_argument(text) {
+            if args.sha256.is_none() {
+                app.printer.warn(format!(
+                    "`{text}` is installed unverified: give `--sha256 HEX` to check it"
+                ));
+            }
+            jobs.push((text.clone(), Job::Archive(text.clone())));
+            continue;
+        }
+        let request: VersionRequest =
+            text.parse()
+                .map_err(|e: pyman_resolver::request::RequestError| {
+                    let hint = e.hint();
+                    hinted(e, hint, 2)
+                })?;
+        if matches!(request, VersionRequest::System | VersionRequest::Path(_)) {
+            return Err(usage(
+                format!("`{request}` is not something pyman can install"),
+                "install a version such as `pyman install 3.12`",
+            ));
+        }
+        if index.is_none() {
+            index = Some(load_index(&installer, &args.index).await?);
+        }
+        let index = index.as_ref().map_or_else(Index::default, Clone::clone);
+        let build = index
+            .find(&request, &installer.host)
+            .cloned()
+            .ok_or_else(|| {
+                let minors = available_minors(&index, &installer);
+                fail(
+                    format!(
+                        "no build of Python `{request}` for {} in the {} index",
+                        installer.host.triple(),
+                        index.origin
+                    ),
+                    format!("available: {minors}; see `pyman list --available`"),
+                )
+            })?;
+        jobs.push((text.clone(), Job::Build(build)));
+    }
+
+    // Several requests install concurrently; each has its own lock and scratch.
+    let mut set = tokio::task::JoinSet::new();
+    for (i, (label, job)) in jobs.into_iter().enumerate() {
+        let installer = Arc::clone(&installer);
+        let sha = args.sha256.clone();
+        set.spawn(async move {
+            let result = match &job {
+                Job::Build(b) => installer.install(b).await,
+                Job::Archive(a) => installer.install_archive(a, sha.as_deref()).await,
+            };
+            (i, label, result)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        results.push(joined?);
+    }
+    results.sort_by_key(|(i, ..)| *i);
+
+    let mut failed = 0;
+    let mut changed = false;
+    for (_, label, result) in results {
+        match result {
+            Ok(Outcome::Installed { key, path, version }) => {
+                changed = true;
+                app.printer.success(format!(
+                    "Installed Python {version} ({key}) to `{}`",
+                    path.display()
+                ));
+            }
+            Ok(Outcome::AlreadyInstalled { key, path }) => {
+                app.printer.info(format!(
+                    "`{key}` is already installed at `{}` (`--reinstall` replaces it)",
+                    path.display()
+                ));
+            }
+            Err(e) => {
+                failed += 1;
+                report_install_error(app, &label, e);
+            }
+        }
+    }
+    if changed {
+        crate::commands::rehash::after_change(app)?;
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn report_install_error(app: &App, label: &str, e: InstallError) {
+    let hint = e.hint();
+    let err = anyhow::Error::new(Hinted {
+        hint,
+        code: 1,
+        error: Box::new(e),
+    })
+    .context(format!("cannot install `{label}`"));
+    app.printer.error(err.to_string());
+    for cause in err.chain().skip(1) {
+        app.printer.cause(cause.to_string());
+    }
+    if let Some(h) = err
+        .chain()
+        .find_map(|c| c.downcast_ref::<Hinted>())
+        .and_then(|h| h.hint.as_deref())
+    {
+        app.printer.hint(h);
+    }
+}
+
+fn available_minors(index: &Index, installer: &Installer) -> String {
+    let mut minors: Vec<(u64, u64)> = index
+        .for_host(&installer.host)
+        .map(|b| (b.version.major, b.version.minor))
+        .collect();
+    minors.sort_unstable();
+    minors.dedup();
+    let list: Vec<String> = minors
+        .iter()
+        .rev()
+        .map(|(a, b)| format!("{a}.{b}"))
+        .collect();
+    if list.is_empty() {
+        "nothing for this machine".to_string()
+    } else {
+        list.join(", ")
+    }
+}
+
+/// `pyman list --available [REQUEST]`: the newest build of each minor (or every
+/// build matching REQUEST) for this machine.
+pub fn list_available(app: &App, args: &ListArgs) -> Result<ExitCode> {
+    let rt = runtime()?;
+    let installer = installer(app, false)?;
+    let index = rt.block_on(load_index(&installer, &args.index))?;
+    let request = match &args.request {
+        Some(text) => Some(text.parse::<VersionRequest>().map_err(|e| {
+            let hint = e.hint();
+            hinted(e, hint, 2)
+        })?),
+        None => None,
+    };
+    let mut builds: Vec<&Build> = index
+        .for_host(&installer.host)
+        .filter(|b| {
+            request
+                .as_ref()
+                .is_none_or(|r| r.matches(&b.version, b.variant))
+        })
+        .collect();
+    builds.sort_by(|a, b| b.version.cmp(&a.version).then(a.variant.cmp(&b.variant)));
+    // One line per version and variant: the build `install` would pick.
+    let mut seen = std::collections::HashSet::new();
+    let picks: Vec<&Build> = builds
+        .into_iter()
+        .filter(|b| seen.insert((b.version, b.variant)))
+        .filter_map(|b| {
+            let exact: VersionRequest = b.version_string().parse().ok()?;
+            index.find(&exact, &installer.host)
+        })
+        .collect();
+    let installed = pyman_installer::managed::installed(app.home())?;
+    let is_installed = |b: &Build| installed.iter().any(|i| i.key == b.install_key());
+    if args.json {
+        let rows: Vec<_> = picks
+            .iter()
+            .map(|b| {
+                json!({
+                    "key": b.install_key(),
+                    "version": b.version.to_string(),
+                    "variant": b.variant.name(),
+                    "url": b.url,
+                    "sha256": b.sha256,
+                    "installed": is_installed(b),
+                })
+            })
+            .collect();
+        app.printer.data(serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if picks.is_empty() {
+        return Err(fail(
+            format!(
+                "no build matches for {} in the {} index",
+                installer.host.triple(),
+                index.origin
+            ),
+            format!("available: {}", available_minors(&index, &installer)),
+        ));
+    }
+    for b in picks {
+        let mark = if is_installed(b) { "installed" } else { "" };
+        app.printer.data(format!(
+            "{:<12} {:<50} {mark}",
+            b.version_string(),
+            b.install_key()
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -39,9 +39,18 @@ pub fn run(app: &App, args: &crate::args::ListArgs) -> Result<ExitCode> {
         app.printer.hint("install one with `pyman install 3.12`");
         return Ok(ExitCode::SUCCESS);
     }
-    let width = inventory.interpreters.iter().map(|i| i.version_string().len()).max().unwrap_or(6);
+    let width = inventory
+        .interpreters
+        .iter()
+        .map(|i| i.version_string().len())
+        .max()
+        .unwrap_or(6);
     for i in &inventory.interpreters {
-        let mark = if selected.as_ref() == Some(&i.executable) { "*" } else { " " };
+        let mark = if selected.as_ref() == Some(&i.executable) {
+            "*"
+        } else {
+            " "
+        };
         app.printer.data(format!(
             "{mark} {:width$}  {:8}  {}",
             i.version_string(),

@@ -2,9 +2,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use fs_err as fs;
+use pyman_resolver::VersionRequest;
 use pyman_resolver::project::{find_version_file, read_candidate};
 use pyman_resolver::version_file::FileKind;
-use pyman_resolver::VersionRequest;
 
 use crate::app::App;
 use crate::error::{hinted, usage};
@@ -18,50 +18,68 @@ pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
     let Some(text) = &args.request else {
         return show(app, args.global);
     };
-    let request: VersionRequest = text.parse().map_err(|e: pyman_resolver::request::RequestError| {
-        let hint = e.hint();
-        hinted(e, hint, 2)
-    })?;
+    let request: VersionRequest =
+        text.parse()
+            .map_err(|e: pyman_resolver::request::RequestError| {
+                let hint = e.hint();
+                hinted(e, hint, 2)
+            })?;
     if let VersionRequest::Path(path) = &request
         && !path.is_file()
     {
         return Err(usage(
-            format!("`{}` does not exist, so it cannot be pinned", path.display()),
+            format!(
+                "`{}` does not exist, so it cannot be pinned",
+                path.display()
+            ),
             "pin a version instead, for example `pyman pin 3.12`",
         ));
     }
 
-    let previous = read_candidate(&file, if args.global { FileKind::Global } else { FileKind::PythonVersion })
-        .ok()
-        .flatten()
-        .map(|f| f.request.request);
+    let previous = read_candidate(
+        &file,
+        if args.global {
+            FileKind::Global
+        } else {
+            FileKind::PythonVersion
+        },
+    )
+    .ok()
+    .flatten()
+    .map(|f| f.request.request);
     if let Some(dir) = file.parent() {
         fs::create_dir_all(dir)?;
     }
     let tmp = tempfile::NamedTempFile::new_in(file.parent().unwrap_or(app.cwd()))
         .with_context(|| format!("cannot write a file next to `{}`", file.display()))?;
     fs::write(tmp.path(), format!("{request}\n"))?;
-    tmp.persist(&file).with_context(|| format!("cannot write `{}`", file.display()))?;
+    tmp.persist(&file)
+        .with_context(|| format!("cannot write `{}`", file.display()))?;
 
     let was = match previous {
         Some(p) if p != request => format!(" (was `{p}`)"),
         _ => String::new(),
     };
-    app.printer.success(format!("Pinned `{request}` in `{}`{was}", file.display()));
+    app.printer
+        .success(format!("Pinned `{request}` in `{}`{was}", file.display()));
 
     let inventory = app.refresh_inventory()?;
     match &request {
-        VersionRequest::Version { .. } | VersionRequest::Specifiers(_) => match inventory.best(&request) {
-            Some(i) => app.printer.info(format!(
-                "`{request}` is Python {} at `{}`",
-                i.version_string(),
-                i.executable.display()
-            )),
-            None => {
-                app.printer.warn(format!("no installed Python satisfies `{request}`"));
-                app.printer.hint(format!("install it with `pyman install {request}`"));
+        VersionRequest::Version { .. } | VersionRequest::Specifiers(_) => {
+            match inventory.best(&request) {
+                Some(i) => app.printer.info(format!(
+                    "`{request}` is Python {} at `{}`",
+                    i.version_string(),
+                    i.executable.display()
+                )),
+                None => {
+                    app.printer
+                        .warn(format!("no installed Python satisfies `{request}`"));
+                    app.printer
+                        .hint(format!("install it with `pyman install {request}`"));
+                }
             }
-        },
+        }
         VersionRequest::System | VersionRequest::Path(_) => {}
     }
     if !args.global {
@@ -84,16 +102,30 @@ fn show(app: &App, global: bool) -> Result<ExitCode> {
     match found {
         Some(found) => {
             app.printer.data(found.request.request.to_string());
-            app.printer.debug(format!("from `{}` line {}", found.path.display(), found.request.line));
+            app.printer.debug(format!(
+                "from `{}` line {}",
+                found.path.display(),
+                found.request.line
+            ));
             Ok(ExitCode::SUCCESS)
         }
         None => Err(crate::error::fail(
             if global {
-                format!("no global default is set (`{}` does not exist)", app.home().global_version_file().display())
+                format!(
+                    "no global default is set (`{}` does not exist)",
+                    app.home().global_version_file().display()
+                )
             } else {
-                format!("no version file in `{}` or any folder above it", app.cwd().display())
+                format!(
+                    "no version file in `{}` or any folder above it",
+                    app.cwd().display()
+                )
             },
-            if global { "set one with `pyman pin --global 3.12`" } else { "pin one with `pyman pin 3.12`" },
+            if global {
+                "set one with `pyman pin --global 3.12`"
+            } else {
+                "pin one with `pyman pin 3.12`"
+            },
         )),
     }
 }

@@ -16,9 +16,11 @@ pub fn run(app: &App) -> Result<ExitCode> {
         app.home().shims().display(),
         inventory.interpreters.len()
     ));
-    app.printer.debug(format!("shims: {}", report.shims.join(", ")));
+    app.printer
+        .debug(format!("shims: {}", report.shims.join(", ")));
     if !report.removed.is_empty() {
-        app.printer.info(format!("Removed shims: {}", report.removed.join(", ")));
+        app.printer
+            .info(format!("Removed shims: {}", report.removed.join(", ")));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -29,7 +31,8 @@ pub fn after_change(app: &App) -> Result<()> {
     let inventory = app.refresh_inventory()?;
     let selection = select(app.cwd(), app.env(), app.home()).ok().flatten();
     if let Err(e) = shims::rehash(app.home(), &inventory, selection.as_ref()) {
-        app.printer.warn(format!("the shims were not updated: {e:#}"));
+        app.printer
+            .warn(format!("the shims were not updated: {e:#}"));
     }
     Ok(())
 }

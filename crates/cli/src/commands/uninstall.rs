@@ -1,9 +1,112 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use pyman_installer::lock;
+use pyman_installer::managed;
+use pyman_resolver::inventory::Origin;
+use pyman_resolver::project::read_candidate;
+use pyman_resolver::version_file::FileKind;
+use pyman_resolver::{Inventory, VersionRequest};
 
 use crate::app::App;
+use crate::error::{fail, hinted, usage};
 
-pub fn run(_app: &App, _args: &crate::args::UninstallArgs) -> Result<ExitCode> {
-    anyhow::bail!("not built yet")
+pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
+    let inventory = app.refresh_inventory()?;
+    let timeout = pyman_installer::Options::from_env(app.env()).lock_timeout;
+    let mut removed = Vec::new();
+    for text in &args.requests {
+        let request: VersionRequest =
+            text.parse()
+                .map_err(|e: pyman_resolver::request::RequestError| {
+                    let hint = e.hint();
+                    hinted(e, hint, 2)
+                })?;
+        if matches!(request, VersionRequest::System | VersionRequest::Path(_)) {
+            return Err(usage(
+                format!("`{request}` is not an install pyman manages"),
+                "name a version, for example `pyman uninstall 3.12`",
+            ));
+        }
+        let matching: Vec<_> = inventory
+            .interpreters
+            .iter()
+            .filter(|i| request.matches(&i.version, i.variant))
+            .collect();
+        let managed_matches: Vec<_> = matching
+            .iter()
+            .filter(|i| i.origin == Origin::Managed)
+            .collect();
+        if managed_matches.is_empty() {
+            if let Some(other) = matching.first() {
+                return Err(fail(
+                    format!(
+                        "Python {} at `{}` was installed by {}, not pyman; pyman never removes interpreters it did not install",
+                        other.version_string(),
+                        other.executable.display(),
+                        other.origin.as_str()
+                    ),
+                    format!("remove it with the tool that installed it, or check `pyman list`"),
+                ));
+            }
+            return Err(fail(
+                format!("no installed Python matches `{request}`"),
+                "see what is installed with `pyman list`",
+            ));
+        }
+        for i in managed_matches {
+            let lock_path = app.home().locks().join(format!("{}.lock", i.key));
+            let _lock = lock::acquire(&lock_path, &i.key, timeout, || {
+                app.printer
+                    .info(format!("Waiting for another pyman working on `{}`", i.key));
+            })
+            .map_err(|e| {
+                let hint = e.hint();
+                hinted(e, hint, 1)
+            })?;
+            managed::remove(app.home(), &i.key).map_err(|e| hinted(e, None, 1))?;
+            app.printer
+                .success(format!("Removed Python {} ({})", i.version_string(), i.key));
+            removed.push(i.key.clone());
+        }
+    }
+    crate::commands::rehash::after_change(app)?;
+    let inventory = app.refresh_inventory()?;
+    warn_dangling_pins(app, &inventory);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Pins in this folder chain (and the global one) that now resolve to nothing.
+fn warn_dangling_pins(app: &App, inventory: &Inventory) {
+    let mut files = Vec::new();
+    for dir in app.cwd().ancestors() {
+        for kind in [
+            FileKind::PythonVersion,
+            FileKind::PythonVersions,
+            FileKind::ToolVersions,
+            FileKind::Pyproject,
+        ] {
+            files.push((dir.join(kind.file_name()), kind));
+        }
+    }
+    files.push((app.home().global_version_file(), FileKind::Global));
+    for (path, kind) in files {
+        let Ok(Some(found)) = read_candidate(&path, kind) else {
+            continue;
+        };
+        let request = &found.request.request;
+        if matches!(
+            request,
+            VersionRequest::Version { .. } | VersionRequest::Specifiers(_)
+        ) && inventory.best(request).is_none()
+        {
+            app.printer.warn(format!(
+                "`{}` pins `{request}`, which no installed Python satisfies now",
+                path.display()
+            ));
+            app.printer.hint(format!(
+                "reinstall it with `pyman install {request}`, or pin another version"
+            ));
+        }
+    }
 }

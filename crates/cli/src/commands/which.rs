@@ -23,7 +23,10 @@ pub fn run(app: &App, args: &crate::args::WhichArgs) -> Result<ExitCode> {
     app.printer.debug(format!(
         "from the {} ({})",
         target.kind.as_str(),
-        target.selection.as_ref().map_or_else(|| "by name".to_string(), |s| s.source.reason())
+        target
+            .selection
+            .as_ref()
+            .map_or_else(|| "by name".to_string(), |s| s.source.reason())
     ));
     let _ = target_error;
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,469 @@
+//! Fetching archives: HTTP(S) with reqwest, `file://` URLs and plain paths.
+//! Bytes are handed to the unpacker as they arrive, through a SHA-256 hasher,
+//! with no copy of the archive on disk first.
+
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+
+/// Where an archive or index is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Http(String),
+    File(PathBuf),
+}
+
+impl Location {
+    /// `http(s)://…`, `file://…`, or a plain path.
+    pub fn parse(s: &str) -> Location {
+        let lower = s.to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            Location::Http(s.to_string())
+        } else if let Some(rest) = s.strip_prefix("file://") {
+            // `file:///abs/path` and `file://localhost/abs/path`.
+            let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+            Location::File(PathBuf::from(percent_decode(rest)))
+        } else {
+            Location::File(PathBuf::from(s))
+        }
+    }
+
+    pub fn display(&self) -> String {
+        match self {
+            Location::Http(u) => u.clone(),
+            Location::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error("the HTTP client could not be set up")]
+    Client(#[source] reqwest::Error),
+    #[error("cannot reach `{url}`")]
+    Request {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("`{url}` does not exist (HTTP {status})")]
+    NotFound { url: String, status: u16 },
+    #[error("`{url}` answered HTTP {status}")]
+    Status {
+        url: String,
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    #[error("the download of `{url}` stopped after {received} bytes{}", expected.map(|e| format!(" of {e}")).unwrap_or_default())]
+    Interrupted {
+        url: String,
+        received: u64,
+        expected: Option<u64>,
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+    #[error("cannot read `{}`", path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl DownloadError {
+    /// Connection problems, 5xx, 408, 429 and cut-off bodies are worth
+    /// another try; a 404, another 4xx or a missing file is not.
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            DownloadError::Request { source, .. } => !is_certificate_error(source),
+            DownloadError::Status { status, .. } => {
+                *status >= 500 || *status == 408 || *status == 429
+            }
+            DownloadError::Interrupted { .. } => true,
+            DownloadError::Client(_)
+            | DownloadError::NotFound { .. }
+            | DownloadError::File { .. } => false,
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            DownloadError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// A TLS certificate problem will not fix itself on retry.
+fn is_certificate_error(e: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = source {
+        let text = s.to_string().to_ascii_lowercase();
+        if text.contains("certificate") || text.contains("invalid peer") {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// Progress of one download, drawn by the caller.
+pub trait Progress: Send + Sync {
+    fn set_total(&self, bytes: u64);
+    fn advance(&self, bytes: u64);
+}
+
+/// A progress sink that draws nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn set_total(&self, _: u64) {}
+    fn advance(&self, _: u64) {}
+}
+
+/// The HTTP client, configured once per command.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+}
+
+impl Client {
+    /// rustls with the bundled webpki roots and the system's (which honours
+    /// `SSL_CERT_FILE` / `SSL_CERT_DIR`); proxies from `HTTPS_PROXY` & co.
+    pub fn new(read_timeout: Duration) -> Result<Client, DownloadError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("pyman/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(read_timeout)
+            .build()
+            .map_err(DownloadError::Client)?;
+        Ok(Client { http })
+    }
+
+    /// Reads a whole small document (an index JSON).
+    pub async fn get_text(&self, location: &Location) -> Result<String, DownloadError> {
+        match location {
+            Location::File(path) => read_small_file(path),
+            Location::Http(url) => {
+                let resp = self.send(url).await?;
+                resp.text()
+                    .await
+                    .map_err(|source| DownloadError::Interrupted {
+                        url: url.clone(),
+                        received: 0,
+                        expected: None,
+                        source: Some(source),
+                    })
+            }
+        }
+    }
+
+    async fn send(&self, url: &str) -> Result<reqwest::Response, DownloadError> {
+        let resp = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|source| DownloadError::Request {
+                url: url.to_string(),
+                source,
+            })?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let code = status.as_u16();
+        if code == 404 || code == 410 {
+            return Err(DownloadError::NotFound {
+                url: url.to_string(),
+                status: code,
+            });
+        }
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        Err(DownloadError::Status {
+            url: url.to_string(),
+            status: code,
+            retry_after,
+        })
+    }
+
+    /// Streams `location` into `consume` on a blocking thread. Returns what
+    /// `consume` returned, with the SHA-256 and size of every byte received
+    /// (the rest of the stream is drained after `consume` stops reading).
+    pub async fn stream<T, F>(
+        &self,
+        location: &Location,
+        progress: Arc<dyn Progress>,
+        consume: F,
+    ) -> Result<Streamed<T>, DownloadError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Read, Option<u64>) -> T + Send + 'static,
+    {
+        match location {
+            Location::File(path) => {
+                let path = path.clone();
+                let task = tokio::task::spawn_blocking(move || {
+                    let file_err = |source| DownloadError::File {
+                        path: path.clone(),
+                        source,
+                    };
+                    let file = std::fs::File::open(&path).map_err(file_err)?;
+                    let len = file.metadata().map_err(file_err)?.len();
+                    progress.set_total(len);
+                    let mut reader = ProgressReader {
+                        inner: file,
+                        progress,
+                    };
+                    Ok(consume_hashed(&mut reader, Some(len), consume))
+                });
+                task.await.map_err(|e| DownloadError::File {
+                    path: location_path(location),
+                    source: io::Error::other(e),
+                })?
+            }
+            Location::Http(url) => self.stream_http(url, progress, consume).await,
+        }
+    }
+
+    async fn stream_http<T, F>(
+        &self,
+        url: &str,
+        progress: Arc<dyn Progress>,
+        consume: F,
+    ) -> Result<Streamed<T>, DownloadError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Read, Option<u64>) -> T + Send + 'static,
+    {
+        let mut resp = self.send(url).await?;
+        let expected = resp.content_length();
+        if let Some(n) = expected {
+            progress.set_total(n);
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, ()>>(64);
+        let consumer = tokio::task::spawn_blocking(move || {
+            let mut reader = ChannelReader {
+                rx,
+                current: Bytes::new(),
+                pos: 0,
+            };
+            consume_hashed(&mut reader, expected, consume)
+        });
+        let mut network_error = None;
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    progress.advance(chunk.len() as u64);
+                    if tx.send(Ok(chunk)).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = tx.send(Err(())).await;
+                    network_error = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        // The consumer only fails to join if it panicked.
+        let streamed = consumer.await.map_err(|_| DownloadError::Interrupted {
+            url: url.to_string(),
+            received: 0,
+            expected,
+            source: None,
+        })?;
+        let short = expected.is_some_and(|n| streamed.bytes < n);
+        if network_error.is_some() || short {
+            return Err(DownloadError::Interrupted {
+                url: url.to_string(),
+                received: streamed.bytes,
+                expected,
+                source: network_error,
+            });
+        }
+        Ok(streamed)
+    }
+}
+
+fn location_path(l: &Location) -> PathBuf {
+    match l {
+        Location::File(p) => p.clone(),
+        Location::Http(u) => PathBuf::from(u),
+    }
+}
+
+/// What a stream gave: the consumer's result and the digest of the bytes.
+#[derive(Debug)]
+pub struct Streamed<T> {
+    pub value: T,
+    /// Lower-case hex SHA-256 of every byte received.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+fn consume_hashed<T>(
+    reader: &mut dyn Read,
+    expected: Option<u64>,
+    consume: impl FnOnce(&mut dyn Read, Option<u64>) -> T,
+) -> Streamed<T> {
+    let mut hashing = HashingReader {
+        inner: reader,
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
+    let value = consume(&mut hashing, expected);
+    // The unpacker stops at the end of the tar stream; hash what follows too.
+    let _ = io::copy(&mut hashing, &mut io::sink());
+    Streamed {
+        value,
+        sha256: hex(&hashing.hasher.finalize()),
+        bytes: hashing.bytes,
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+struct HashingReader<'a> {
+    inner: &'a mut dyn Read,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Read for HashingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+struct ProgressReader<R> {
+    inner: R,
+    progress: Arc<dyn Progress>,
+}
+
+impl<R: Read> Read for ProgressReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance(n as u64);
+        Ok(n)
+    }
+}
+
+/// Network chunks as a blocking `Read` for the unpacker.
+struct ChannelReader {
+    rx: tokio::sync::mpsc::Receiver<Result<Bytes, ()>>,
+    current: Bytes,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.current.len() {
+            match self.rx.blocking_recv() {
+                None => return Ok(0),
+                Some(Ok(chunk)) => {
+                    self.current = chunk;
+                    self.pos = 0;
+                }
+                Some(Err(())) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::ConnectionAborted,
+                        "the download was interrupted",
+                    ));
+                }
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Small files are read synchronously: an index JSON is a few MB at most.
+fn read_small_file(path: &std::path::Path) -> Result<String, DownloadError> {
+    std::fs::read_to_string(path).map_err(|source| DownloadError::File {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations() {
+        assert_eq!(
+            Location::parse("https://x/y.tar.gz"),
+            Location::Http("https://x/y.tar.gz".into())
+        );
+        assert_eq!(
+            Location::parse("file:///tmp/a%20b.json"),
+            Location::File("/tmp/a b.json".into())
+        );
+        assert_eq!(
+            Location::parse("file://localhost/tmp/x"),
+            Location::File("/tmp/x".into())
+        );
+        assert_eq!(
+            Location::parse("./x.tar.gz"),
+            Location::File("./x.tar.gz".into())
+        );
+    }
+
+    #[test]
+    fn hashes_everything_even_what_the_consumer_leaves() {
+        let data = b"hello world, and some trailing bytes".to_vec();
+        let mut r: &[u8] = &data;
+        let s = consume_hashed(&mut r, None, |rd, _| {
+            let mut five = [0u8; 5];
+            rd.read_exact(&mut five).unwrap();
+            five
+        });
+        assert_eq!(&s.value, b"hello");
+        assert_eq!(s.bytes, data.len() as u64);
+        assert_eq!(s.sha256, hex(&Sha256::digest(&data)));
+    }
+}

@@ -1,0 +1,721 @@
+//! Unpacking archives safely. Every entry is checked here rather than trusting
+//! `tar::Archive::unpack` (which silently skips `..` entries and creates
+//! symlinks pointing anywhere): anything that would land outside the install,
+//! or that is not a file, folder or inside-pointing link, fails the install.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek};
+use std::path::{Component, Path, PathBuf};
+
+/// The archive formats pyman unpacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveKind {
+    /// `install_only[_stripped].tar.gz`: the interpreter under `python/`.
+    TarGz,
+    /// `full.tar.zst`: the interpreter under `python/install/`.
+    TarZst,
+    /// `.zip`: the interpreter under `python/`.
+    Zip,
+}
+
+impl ArchiveKind {
+    /// From a file name or URL (query and fragment ignored).
+    pub fn from_name(name: &str) -> Option<ArchiveKind> {
+        let name = name
+            .split(['?', '#'])
+            .next()
+            .unwrap_or(name)
+            .to_ascii_lowercase();
+        if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+            Some(ArchiveKind::TarGz)
+        } else if name.ends_with(".tar.zst") || name.ends_with(".tzst") {
+            Some(ArchiveKind::TarZst)
+        } else if name.ends_with(".zip") {
+            Some(ArchiveKind::Zip)
+        } else {
+            None
+        }
+    }
+
+    /// The folder inside the archive that becomes the install.
+    fn root(self) -> &'static [&'static str] {
+        match self {
+            ArchiveKind::TarZst => &["python", "install"],
+            ArchiveKind::TarGz | ArchiveKind::Zip => &["python"],
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error("the archive entry `{entry}` is unsafe: {reason}")]
+    Unsafe { entry: String, reason: &'static str },
+    #[error("the archive entry `{entry}` is a {kind}, which an interpreter archive never contains")]
+    UnsupportedEntry { entry: String, kind: String },
+    #[error(
+        "the archive unpacks to more than {limit} bytes, far beyond its size; refusing a decompression bomb"
+    )]
+    TooLarge { limit: u64 },
+    #[error("the archive has no `{root}/` folder; it is not a python-build-standalone archive")]
+    NoRoot { root: String },
+    #[error("the archive is damaged or not a {kind:?} archive")]
+    Corrupt {
+        kind: ArchiveKind,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot write `{}`", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// How much an archive may unpack to.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_bytes: u64,
+}
+
+impl Limits {
+    /// cargo's rule: 512 MiB, or 20 times the archive when that is larger.
+    pub fn for_archive(compressed: Option<u64>) -> Limits {
+        let floor = 512 * 1024 * 1024;
+        let max_bytes = match compressed {
+            Some(n) => floor.max(n.saturating_mul(20)),
+            None => 4 * 1024 * 1024 * 1024,
+        };
+        Limits { max_bytes }
+    }
+}
+
+/// What to write once every regular file is in place.
+enum Deferred {
+    Symlink { rel: PathBuf, target: PathBuf },
+    Hardlink { rel: PathBuf, source: PathBuf },
+}
+
+struct Writer<'a> {
+    dest: &'a Path,
+    kind: ArchiveKind,
+    limits: Limits,
+    written: u64,
+    deferred: Vec<Deferred>,
+    saw_root: bool,
+}
+
+/// Unpacks a tar stream (`.tar.gz` or `.tar.zst`) from `reader` into `dest`,
+/// keeping only the interpreter folder. `reader` is left wherever the tar
+/// stream ended; the caller drains it (to finish hashing).
+pub fn extract_tar(
+    reader: &mut dyn Read,
+    kind: ArchiveKind,
+    dest: &Path,
+    limits: Limits,
+) -> Result<(), ExtractError> {
+    let corrupt = |source| ExtractError::Corrupt { kind, source };
+    let decoder: Box<dyn Read + '_> = match kind {
+        ArchiveKind::TarGz => Box::new(flate2::read::GzDecoder::new(reader)),
+        ArchiveKind::TarZst => Box::new(zstd::stream::read::Decoder::new(reader).map_err(corrupt)?),
+        ArchiveKind::Zip => {
+            return Err(corrupt(io::Error::other(
+                "a zip archive is not a tar stream",
+            )));
+        }
+    };
+    let mut archive = tar::Archive::new(decoder);
+    let mut w = Writer::new(dest, limits, kind);
+    for entry in archive.entries().map_err(corrupt)? {
+        let mut entry = entry.map_err(corrupt)?;
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let Some(rel) = w.locate(&raw, kind)? else {
+            // Outside the interpreter folder (full builds' sources): checked, not written.
+            continue;
+        };
+        let etype = entry.header().entry_type();
+        let mode = entry.header().mode().unwrap_or(0o644);
+        match etype {
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                w.file(&rel, &raw, &mut entry, mode)?;
+            }
+            tar::EntryType::Directory => w.dir(&rel)?,
+            tar::EntryType::Symlink => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                w.symlink(rel, &raw, &target)?;
+            }
+            tar::EntryType::Link => {
+                let source = entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                let source = w.locate(&source, kind)?.ok_or(ExtractError::Unsafe {
+                    entry: raw.clone(),
+                    reason: "a hard link to a file outside the install",
+                })?;
+                w.deferred.push(Deferred::Hardlink { rel, source });
+            }
+            other => {
+                return Err(ExtractError::UnsupportedEntry {
+                    entry: raw,
+                    kind: format!("{other:?}").to_lowercase(),
+                });
+            }
+        }
+    }
+    w.finish()
+}
+
+/// Unpacks a `.zip` (already on disk and verified) into `dest`.
+pub fn extract_zip(file: File, dest: &Path, limits: Limits) -> Result<(), ExtractError> {
+    let kind = ArchiveKind::Zip;
+    let corrupt = |e: zip::result::ZipError| ExtractError::Corrupt {
+        kind,
+        source: io::Error::new(io::ErrorKind::InvalidData, e),
+    };
+    let mut archive = zip::ZipArchive::new(file).map_err(corrupt)?;
+    let mut w = Writer::new(dest, limits, kind);
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(corrupt)?;
+        let raw = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        // Zip names use `/`; a `\` is either a Windows tool's mistake or an attack.
+        let Some(rel) = w.locate(&raw.replace('\\', "/"), kind)? else {
+            continue;
+        };
+        let mode = entry.unix_mode().unwrap_or(0o644);
+        if entry.is_dir() {
+            w.dir(&rel)?;
+        } else if mode & 0o170_000 == 0o120_000 {
+            let mut target = String::new();
+            entry
+                .read_to_string(&mut target)
+                .map_err(|source| ExtractError::Corrupt { kind, source })?;
+            w.symlink(rel, &raw, &target)?;
+        } else {
+            w.file(&rel, &raw, &mut entry, mode)?;
+        }
+    }
+    w.finish()
+}
+
+impl<'a> Writer<'a> {
+    fn new(dest: &'a Path, limits: Limits, kind: ArchiveKind) -> Self {
+        Writer {
+            dest,
+            kind,
+            limits,
+            written: 0,
+            deferred: Vec::new(),
+            saw_root: false,
+        }
+    }
+
+    /// Checks an archive path and maps it into the install: `Ok(None)` for
+    /// safe entries outside the interpreter folder.
+    fn locate(&mut self, raw: &str, kind: ArchiveKind) -> Result<Option<PathBuf>, ExtractError> {
+        let rel = safe_relative(raw)?;
+        let root = kind.root();
+        let parts: Vec<&std::ffi::OsStr> = rel.iter().collect();
+        if parts.len() < root.len() || parts.iter().zip(root).any(|(p, r)| p != r) {
+            if parts.first().is_some_and(|p| *p == "python") {
+                return Ok(None);
+            }
+            return Err(ExtractError::Unsafe {
+                entry: raw.to_string(),
+                reason: "it is outside the archive's `python/` folder",
+            });
+        }
+        self.saw_root = true;
+        Ok(Some(parts[root.len()..].iter().collect()))
+    }
+
+    fn target(&self, rel: &Path) -> PathBuf {
+        self.dest.join(rel)
+    }
+
+    fn dir(&self, rel: &Path) -> Result<(), ExtractError> {
+        let path = self.target(rel);
+        fs::create_dir_all(&path).map_err(|source| ExtractError::Write { path, source })
+    }
+
+    fn file(
+        &mut self,
+        rel: &Path,
+        raw: &str,
+        content: &mut dyn Read,
+        mode: u32,
+    ) -> Result<(), ExtractError> {
+        if rel.as_os_str().is_empty() {
+            return Err(ExtractError::Unsafe {
+                entry: raw.to_string(),
+                reason: "a file where the install folder should be",
+            });
+        }
+        let path = self.target(rel);
+        let write_err = |source| ExtractError::Write {
+            path: path.clone(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(write_err)?;
+        }
+        // A repeated entry replaces the earlier file; never open an existing
+        // path for writing (it could be anything by now).
+        match fs::symlink_metadata(&path) {
+            Ok(md) if md.is_file() => fs::remove_file(&path).map_err(write_err)?,
+            Ok(_) => {
+                return Err(ExtractError::Unsafe {
+                    entry: raw.to_string(),
+                    reason: "a file over an existing folder or link",
+                });
+            }
+            Err(_) => {}
+        }
+        let mut out = new_file(&path, mode).map_err(write_err)?;
+        let budget = self.limits.max_bytes - self.written;
+        let n = io::copy(&mut content.take(budget + 1), &mut out).map_err(|source| match source
+            .kind()
+        {
+            io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof | io::ErrorKind::Other => {
+                ExtractError::Corrupt {
+                    kind: self.kind,
+                    source,
+                }
+            }
+            _ => ExtractError::Write {
+                path: path.clone(),
+                source,
+            },
+        })?;
+        if n > budget {
+            return Err(ExtractError::TooLarge {
+                limit: self.limits.max_bytes,
+            });
+        }
+        self.written += n;
+        Ok(())
+    }
+
+    fn symlink(&mut self, rel: PathBuf, raw: &str, target: &str) -> Result<(), ExtractError> {
+        let unsafe_link = |reason| ExtractError::Unsafe {
+            entry: format!("{raw} -> {target}"),
+            reason,
+        };
+        if target.is_empty() || target.contains('\0') {
+            return Err(unsafe_link("a link with an empty target"));
+        }
+        let target_path = PathBuf::from(target);
+        if target_path.has_root() || target.starts_with('\\') || target.contains(':') {
+            return Err(unsafe_link("a link to an absolute path"));
+        }
+        // Resolve lexically from the link's folder; it must stay inside the install.
+        let mut depth: Vec<Component> = rel
+            .parent()
+            .map(|p| p.components().collect())
+            .unwrap_or_default();
+        for c in target_path.components() {
+            match c {
+                Component::ParentDir => {
+                    if depth.pop().is_none() {
+                        return Err(unsafe_link("a link pointing outside the install"));
+                    }
+                }
+                Component::Normal(_) => depth.push(c),
+                Component::CurDir => {}
+                Component::RootDir | Component::Prefix(_) => {
+                    return Err(unsafe_link("a link to an absolute path"));
+                }
+            }
+        }
+        self.deferred.push(Deferred::Symlink {
+            rel,
+            target: target_path,
+        });
+        Ok(())
+    }
+
+    /// Links last, so that no file is ever written through one.
+    fn finish(self) -> Result<(), ExtractError> {
+        if !self.saw_root {
+            return Err(ExtractError::NoRoot {
+                root: self.kind.root().join("/"),
+            });
+        }
+        for d in &self.deferred {
+            match d {
+                Deferred::Hardlink { rel, source } => {
+                    let (from, to) = (self.target(source), self.target(rel));
+                    let md = fs::symlink_metadata(&from).map_err(|source| ExtractError::Write {
+                        path: from.clone(),
+                        source,
+                    })?;
+                    if !md.is_file() {
+                        return Err(ExtractError::Unsafe {
+                            entry: rel.display().to_string(),
+                            reason: "a hard link to something that is not a file of the install",
+                        });
+                    }
+                    self.no_link_above(rel)?;
+                    let _ = fs::remove_file(&to);
+                    if let Some(parent) = to.parent() {
+                        fs::create_dir_all(parent).map_err(|source| ExtractError::Write {
+                            path: to.clone(),
+                            source,
+                        })?;
+                    }
+                    fs::hard_link(&from, &to)
+                        .or_else(|_| fs::copy(&from, &to).map(|_| ()))
+                        .map_err(|source| ExtractError::Write {
+                            path: to.clone(),
+                            source,
+                        })?;
+                }
+                Deferred::Symlink { .. } => {}
+            }
+        }
+        for d in &self.deferred {
+            if let Deferred::Symlink { rel, target } = d {
+                self.no_link_above(rel)?;
+                let path = self.target(rel);
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent).map_err(|source| ExtractError::Write {
+                        path: path.clone(),
+                        source,
+                    })?;
+                }
+                if fs::symlink_metadata(&path)
+                    .is_ok_and(|m| m.is_file() || m.file_type().is_symlink())
+                {
+                    let _ = fs::remove_file(&path);
+                }
+                make_symlink(target, &path).map_err(|source| ExtractError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A link must not be created through another link.
+    fn no_link_above(&self, rel: &Path) -> Result<(), ExtractError> {
+        let mut at = self.dest.to_path_buf();
+        for c in rel.parent().into_iter().flat_map(Path::components) {
+            at.push(c);
+            if fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(ExtractError::Unsafe {
+                    entry: rel.display().to_string(),
+                    reason: "it would be written through a link",
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A relative path of only normal components, with no control characters.
+pub fn safe_relative(raw: &str) -> Result<PathBuf, ExtractError> {
+    let bad = |reason| ExtractError::Unsafe {
+        entry: raw.escape_debug().to_string(),
+        reason,
+    };
+    if raw.is_empty() {
+        return Err(bad("an empty name"));
+    }
+    if raw.chars().any(char::is_control) {
+        return Err(bad("control characters in the name"));
+    }
+    if raw.starts_with('/') || raw.starts_with('\\') || raw.get(1..2) == Some(":") {
+        return Err(bad("an absolute path"));
+    }
+    let mut out = PathBuf::new();
+    for c in Path::new(raw).components() {
+        match c {
+            Component::Normal(p) => out.push(p),
+            Component::CurDir => {}
+            Component::ParentDir => return Err(bad("a `..` component")),
+            Component::RootDir | Component::Prefix(_) => return Err(bad("an absolute path")),
+        }
+    }
+    if raw.split(['/', '\\']).any(|p| p == "..") {
+        return Err(bad("a `..` component"));
+    }
+    Ok(out)
+}
+
+/// Executable bits survive; setuid, setgid, sticky and group/other write do not.
+fn new_file(path: &Path, mode: u32) -> io::Result<File> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(if mode & 0o111 != 0 { 0o755 } else { 0o644 });
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    opts.open(path)
+}
+
+#[cfg(unix)]
+fn make_symlink(target: &Path, link: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(windows)]
+fn make_symlink(target: &Path, link: &Path) -> io::Result<()> {
+    // Symlinks need a privilege on Windows; a copy of the target works everywhere.
+    let resolved = link.parent().unwrap_or(Path::new(".")).join(target);
+    if resolved.is_dir() {
+        std::os::windows::fs::symlink_dir(target, link)
+    } else {
+        fs::copy(&resolved, link).map(|_| ())
+    }
+}
+
+/// Spools a reader into a file (zip needs random access), returning it rewound.
+pub fn spool(reader: &mut dyn Read, path: &Path) -> io::Result<File> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    io::copy(reader, &mut file)?;
+    file.rewind()?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar_gz(build: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        build(&mut b);
+        let tar = b.into_inner().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut gz, &tar).unwrap();
+        gz.finish().unwrap()
+    }
+
+    fn header(path: &str, kind: tar::EntryType, size: u64, mode: u32) -> tar::Header {
+        let mut h = tar::Header::new_gnu();
+        // Raw bytes, so hostile names reach the extractor unchanged.
+        let name = path.as_bytes();
+        h.as_old_mut().name[..name.len()].copy_from_slice(name);
+        h.set_entry_type(kind);
+        h.set_size(size);
+        h.set_mode(mode);
+        h.set_cksum();
+        h
+    }
+
+    fn file(b: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8], mode: u32) {
+        let h = header(path, tar::EntryType::Regular, data.len() as u64, mode);
+        b.append(&h, data).unwrap();
+    }
+
+    fn link(b: &mut tar::Builder<Vec<u8>>, path: &str, target: &str, kind: tar::EntryType) {
+        let mut h = header(path, kind, 0, 0o777);
+        let t = target.as_bytes();
+        h.as_old_mut().linkname[..t.len()].copy_from_slice(t);
+        h.set_cksum();
+        b.append(&h, io::empty()).unwrap();
+    }
+
+    fn run(archive: &[u8]) -> (tempfile::TempDir, Result<(), ExtractError>) {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("install");
+        let mut r: &[u8] = archive;
+        let res = extract_tar(&mut r, ArchiveKind::TarGz, &dest, Limits::for_archive(None));
+        (dir, res)
+    }
+
+    #[test]
+    fn unpacks_files_modes_and_inside_links() {
+        let a = tar_gz(|b| {
+            file(b, "python/bin/python3.12", b"#!elf", 0o4755);
+            file(b, "python/lib/python3.12/os.py", b"# os", 0o666);
+            link(
+                b,
+                "python/bin/python3",
+                "python3.12",
+                tar::EntryType::Symlink,
+            );
+            link(
+                b,
+                "python/lib/libfoo.so",
+                "python/lib/python3.12/os.py",
+                tar::EntryType::Link,
+            );
+            link(
+                b,
+                "python/lib/up",
+                "../bin/python3",
+                tar::EntryType::Symlink,
+            );
+        });
+        let (dir, res) = run(&a);
+        res.unwrap();
+        let root = dir.path().join("install");
+        assert_eq!(fs::read(root.join("bin/python3")).unwrap(), b"#!elf");
+        assert_eq!(fs::read(root.join("lib/libfoo.so")).unwrap(), b"# os");
+        assert_eq!(fs::read(root.join("lib/up")).unwrap(), b"#!elf");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &str| fs::metadata(root.join(p)).unwrap().permissions().mode() & 0o7777;
+            assert_eq!(mode("bin/python3.12"), 0o755, "setuid dropped, exec kept");
+            assert_eq!(mode("lib/python3.12/os.py"), 0o644, "world-write dropped");
+        }
+    }
+
+    #[test]
+    fn hostile_entries_fail_and_write_nothing_outside() {
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            (
+                "dotdot",
+                tar_gz(|b| file(b, "python/../../evil", b"x", 0o644)),
+            ),
+            (
+                "absolute",
+                tar_gz(|b| file(b, "/tmp/pyman-evil-abs", b"x", 0o644)),
+            ),
+            ("outside root", tar_gz(|b| file(b, "evil.txt", b"x", 0o644))),
+            (
+                "symlink out",
+                tar_gz(|b| {
+                    link(
+                        b,
+                        "python/lib/evil",
+                        "../../../../etc/passwd",
+                        tar::EntryType::Symlink,
+                    )
+                }),
+            ),
+            (
+                "symlink abs",
+                tar_gz(|b| link(b, "python/lib/evil", "/etc/passwd", tar::EntryType::Symlink)),
+            ),
+            (
+                "hardlink out",
+                tar_gz(|b| link(b, "python/lib/evil", "../etc/passwd", tar::EntryType::Link)),
+            ),
+            (
+                "hardlink abs",
+                tar_gz(|b| link(b, "python/lib/evil", "/etc/passwd", tar::EntryType::Link)),
+            ),
+            (
+                "fifo",
+                tar_gz(|b| {
+                    b.append(
+                        &header("python/fifo", tar::EntryType::Fifo, 0, 0o644),
+                        io::empty(),
+                    )
+                    .unwrap()
+                }),
+            ),
+            (
+                "device",
+                tar_gz(|b| {
+                    b.append(
+                        &header("python/dev", tar::EntryType::Char, 0, 0o644),
+                        io::empty(),
+                    )
+                    .unwrap()
+                }),
+            ),
+            ("control", tar_gz(|b| file(b, "python/a\nb", b"x", 0o644))),
+            (
+                "write through link",
+                tar_gz(|b| {
+                    link(b, "python/lib", "bin", tar::EntryType::Symlink);
+                    file(b, "python/bin/x", b"x", 0o644);
+                    link(b, "python/lib/y", "x", tar::EntryType::Symlink);
+                }),
+            ),
+            (
+                "no root",
+                tar_gz(|b| file(b, "pythonx/bin/python3", b"x", 0o644)),
+            ),
+            ("not gzip", b"this is not a gzip stream at all".to_vec()),
+        ];
+        for (name, archive) in cases {
+            let (dir, res) = run(&archive);
+            assert!(res.is_err(), "{name}: extracted without error");
+            // Nothing was written next to the install folder.
+            let siblings: Vec<_> = fs::read_dir(dir.path())
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name())
+                .collect();
+            assert!(
+                siblings.iter().all(|s| s == "install"),
+                "{name}: {siblings:?}"
+            );
+            assert!(!Path::new("/tmp/pyman-evil-abs").exists());
+        }
+    }
+
+    #[test]
+    fn refuses_decompression_bombs() {
+        let zeros = vec![0u8; 4 * 1024 * 1024];
+        let a = tar_gz(|b| file(b, "python/big", &zeros, 0o644));
+        let dir = tempfile::tempdir().unwrap();
+        let mut r: &[u8] = &a;
+        let err = extract_tar(
+            &mut r,
+            ArchiveKind::TarGz,
+            &dir.path().join("i"),
+            Limits {
+                max_bytes: 1024 * 1024,
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, ExtractError::TooLarge { .. }), "{err}");
+    }
+
+    #[test]
+    fn zip_slip_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, entry) in [
+            ("dotdot", "python/../../evil"),
+            ("backslash", "python\\..\\..\\evil"),
+            ("abs", "/evil"),
+        ] {
+            let path = dir.path().join(format!("{name}.zip"));
+            let mut z = zip::ZipWriter::new(File::create(&path).unwrap());
+            z.start_file(
+                "python/python.exe",
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            io::Write::write_all(&mut z, b"MZ").unwrap();
+            z.start_file(entry, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            io::Write::write_all(&mut z, b"x").unwrap();
+            z.finish().unwrap();
+            let dest = dir.path().join(format!("out-{name}"));
+            let res = extract_zip(File::open(&path).unwrap(), &dest, Limits::for_archive(None));
+            assert!(res.is_err(), "{name}");
+            assert!(!dir.path().join("evil").exists());
+        }
+    }
+
+    #[test]
+    fn archive_kinds() {
+        assert_eq!(
+            ArchiveKind::from_name("x-install_only_stripped.tar.gz"),
+            Some(ArchiveKind::TarGz)
+        );
+        assert_eq!(
+            ArchiveKind::from_name("https://h/x-full.tar.zst?raw=1"),
+            Some(ArchiveKind::TarZst)
+        );
+        assert_eq!(ArchiveKind::from_name("X.ZIP"), Some(ArchiveKind::Zip));
+        assert_eq!(ArchiveKind::from_name("x.tar.xz"), None);
+    }
+}

@@ -1,0 +1,78 @@
+//! The machine builds must run on: OS, CPU, libc and x86-64 level.
+
+use crate::index::Build;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    pub os: String,
+    pub arch: String,
+    pub libc: String,
+    /// Supported x86-64 micro-architecture levels, best first (`v4`, `v3`, `v2`).
+    pub levels: Vec<String>,
+}
+
+impl Host {
+    pub fn current() -> Host {
+        Host {
+            os: pyman_resolver::platform::os().to_string(),
+            arch: pyman_resolver::platform::arch().to_string(),
+            libc: pyman_resolver::platform::libc().to_string(),
+            levels: x86_64_levels(),
+        }
+    }
+
+    pub fn triple(&self) -> String {
+        format!("{}-{}-{}", self.os, self.arch, self.libc)
+    }
+
+    /// Whether a build runs here.
+    pub fn runs(&self, b: &Build) -> bool {
+        b.os == self.os
+            && b.arch == self.arch
+            && b.libc == self.libc
+            && b.arch_level
+                .as_ref()
+                .is_none_or(|l| self.levels.contains(l))
+    }
+
+    /// Higher is better: the best supported level, the baseline last.
+    pub fn level_rank(&self, level: Option<&str>) -> usize {
+        match level {
+            None => 0,
+            Some(l) => self
+                .levels
+                .iter()
+                .position(|x| x == l)
+                .map_or(0, |i| self.levels.len() - i),
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn x86_64_levels() -> Vec<String> {
+    use std::arch::is_x86_feature_detected as has;
+    let v2 = has!("sse4.2") && has!("popcnt") && has!("ssse3") && has!("cmpxchg16b");
+    let v3 = v2
+        && has!("avx2")
+        && has!("bmi1")
+        && has!("bmi2")
+        && has!("fma")
+        && has!("lzcnt")
+        && has!("movbe");
+    let v4 = v3
+        && has!("avx512f")
+        && has!("avx512bw")
+        && has!("avx512cd")
+        && has!("avx512dq")
+        && has!("avx512vl");
+    [("v4", v4), ("v3", v3), ("v2", v2)]
+        .into_iter()
+        .filter(|(_, ok)| *ok)
+        .map(|(l, _)| l.to_string())
+        .collect()
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn x86_64_levels() -> Vec<String> {
+    Vec::new()
+}

@@ -1,0 +1,35 @@
+//! Running an interpreter once to learn its exact version.
+
+use std::path::Path;
+use std::process::Command;
+
+use pyman_resolver::{Variant, Version};
+
+const SCRIPT: &str = "import sys; v = sys.version_info; \
+pre = {'alpha': 'a', 'beta': 'b', 'candidate': 'rc'}.get(v[3], ''); \
+n = str(v[4]) if pre else ''; \
+ft = 't' in getattr(sys, 'abiflags', '') or not getattr(sys, '_is_gil_enabled', lambda: True)(); \
+sys.stdout.write('%d.%d.%d%s%s %s' % (v[0], v[1], v[2], pre, n, 'freethreaded' if ft else 'default'))";
+
+/// `3.12.4 default`, or why the interpreter did not answer.
+pub fn probe(exe: &Path) -> Result<(Version, Variant), String> {
+    let out = Command::new(exe)
+        .args(["-I", "-S", "-c", SCRIPT])
+        .env_remove("PYTHONHOME")
+        .env_remove("PYTHONPATH")
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let last = stderr.lines().last().unwrap_or("").trim().to_string();
+        return Err(format!("it exited with {} ({last})", out.status));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (version, variant) = text
+        .split_once(' ')
+        .ok_or_else(|| format!("unexpected output `{text}`"))?;
+    Ok((
+        version.parse().map_err(|e| format!("{e}"))?,
+        Variant::from_name(variant).unwrap_or_default(),
+    ))
+}
