@@ -1,1 +1,10 @@
+//! End-to-end tests of the built `pyman` and `pyman-shim` binaries: real
+//! CPython interpreters, a real HTTP server on 127.0.0.1, temporary folders.
+//! One test binary, so CI links once.
 
+mod common;
+mod fixtures;
+mod install;
+mod pin;
+mod server;
+mod shim;

@@ -1,0 +1,383 @@
+//! Real CPython interpreters in python-build-standalone layout, built once per
+//! test run from the interpreters pyenv installed on this machine.
+//!
+//! pyenv builds link `libpython` through an absolute RUNPATH; the copy gets
+//! `$ORIGIN/../lib` instead (as python-build-standalone's builds have), so the
+//! archive's interpreter runs from wherever it is unpacked.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+
+/// An interpreter found on the machine to build fixtures from.
+#[derive(Debug, Clone)]
+pub struct SourcePython {
+    pub version: String,
+    pub minor: String,
+    pub prefix: PathBuf,
+}
+
+impl SourcePython {
+    pub fn exe(&self) -> PathBuf {
+        self.prefix.join("bin").join("python3")
+    }
+}
+
+/// A built archive.
+#[derive(Debug, Clone)]
+pub struct Archive {
+    pub file_name: String,
+    pub bytes: std::sync::Arc<Vec<u8>>,
+    pub sha256: String,
+}
+
+impl Archive {
+    fn new(file_name: String, bytes: Vec<u8>) -> Archive {
+        let sha256 = hex(&Sha256::digest(&bytes));
+        Archive {
+            file_name,
+            bytes: std::sync::Arc::new(bytes),
+            sha256,
+        }
+    }
+}
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The machine's pyenv root, read from the real environment of the test process.
+fn pyenv_root() -> Option<PathBuf> {
+    std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")))
+}
+
+/// CPython 3.8+ interpreters from pyenv, newest patch of each minor, newest first.
+pub fn sources() -> &'static [SourcePython] {
+    static SOURCES: OnceLock<Vec<SourcePython>> = OnceLock::new();
+    SOURCES.get_or_init(|| {
+        let Some(root) = pyenv_root() else {
+            return Vec::new();
+        };
+        let Ok(entries) = fs::read_dir(root.join("versions")) else {
+            return Vec::new();
+        };
+        let mut found: Vec<(Vec<u64>, SourcePython)> = entries
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let parts: Vec<u64> = name
+                    .split('.')
+                    .map(|p| p.parse().ok())
+                    .collect::<Option<_>>()?;
+                if parts.len() != 3 || parts[0] != 3 || parts[1] < 8 {
+                    return None;
+                }
+                let src = SourcePython {
+                    minor: format!("{}.{}", parts[0], parts[1]),
+                    version: name,
+                    prefix: e.path(),
+                };
+                src.exe().is_file().then_some((parts, src))
+            })
+            .collect();
+        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.dedup_by(|a, b| a.0[..2] == b.0[..2]);
+        found.into_iter().map(|(_, s)| s).collect()
+    })
+}
+
+/// The newest source of `minor` (e.g. "3.12"), or the n-th newest overall.
+pub fn source(pick: usize) -> Option<&'static SourcePython> {
+    // Prefer 3.12 and 3.11: fast to start and present on most images.
+    let preferred: Vec<&SourcePython> = ["3.12", "3.11", "3.13", "3.10"]
+        .iter()
+        .filter_map(|m| sources().iter().find(|s| s.minor == *m))
+        .chain(sources().iter())
+        .collect();
+    let mut seen = Vec::new();
+    preferred
+        .into_iter()
+        .filter(|s| {
+            let new = !seen.contains(&s.version);
+            seen.push(s.version.clone());
+            new
+        })
+        .nth(pick)
+}
+
+/// Prints why a test is skipped and returns `None` when no interpreter exists.
+pub fn require(n: usize) -> Option<Vec<&'static SourcePython>> {
+    let got: Vec<_> = (0..n).filter_map(source).collect();
+    if got.len() < n {
+        eprintln!(
+            "SKIPPED: needs {n} CPython interpreters from pyenv (PYENV_ROOT or ~/.pyenv/versions), found {}",
+            got.len()
+        );
+        return None;
+    }
+    Some(got)
+}
+
+fn work_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        // Leftovers of earlier runs.
+        if let Ok(entries) = fs::read_dir(&base) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with("e2e-fixtures-") {
+                    let _ = fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let dir = base.join(format!("e2e-fixtures-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    })
+}
+
+/// Skip what an interpreter does not need to start, import the stdlib and run
+/// venv/ensurepip: keeps each archive around 25 MB.
+fn skip(rel: &Path) -> bool {
+    let s = rel.to_string_lossy();
+    let name = rel
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name == "__pycache__"
+        || name.ends_with(".a")
+        || name.ends_with(".pth")
+        || s.starts_with("include")
+        || s.starts_with("share")
+        || s.starts_with("lib/pkgconfig")
+        || [
+            "test",
+            "idlelib",
+            "tkinter",
+            "turtledemo",
+            "lib2to3",
+            "site-packages",
+        ]
+        .iter()
+        .any(|d| s.ends_with(&format!("/{d}")) && s.matches('/').count() == 2)
+        || (name.starts_with("config-") && s.matches('/').count() == 2)
+        || (s.starts_with("bin/") && !name.starts_with("python3"))
+}
+
+fn copy_tree(src: &Path, dst: &Path, rel: &Path) {
+    fs::create_dir_all(dst.join(rel)).unwrap();
+    for e in fs::read_dir(src.join(rel)).unwrap().flatten() {
+        let r = rel.join(e.file_name());
+        if skip(&r) {
+            continue;
+        }
+        let ft = e.file_type().unwrap();
+        if ft.is_symlink() {
+            let target = fs::read_link(e.path()).unwrap();
+            std::os::unix::fs::symlink(target, dst.join(&r)).unwrap();
+        } else if ft.is_dir() {
+            copy_tree(src, dst, &r);
+        } else {
+            fs::copy(e.path(), dst.join(&r)).unwrap();
+        }
+    }
+}
+
+/// `python/` in python-build-standalone layout, built once per source.
+pub fn tree(src: &SourcePython) -> PathBuf {
+    static TREES: OnceLock<std::sync::Mutex<std::collections::HashMap<String, PathBuf>>> =
+        OnceLock::new();
+    let map = TREES.get_or_init(Default::default);
+    let mut map = map.lock().unwrap();
+    if let Some(p) = map.get(&src.version) {
+        return p.clone();
+    }
+    let root = work_dir().join(format!("tree-{}", src.version));
+    let py = root.join("python");
+    copy_tree(&src.prefix, &py, Path::new(""));
+    // Relocatable: RUNPATH `<prefix>/lib` becomes `$ORIGIN/../lib`.
+    let bin = py.join("bin").join(format!("python{}", src.minor));
+    let mut data = fs::read(&bin).unwrap();
+    let old = format!("{}/lib\0", src.prefix.display()).into_bytes();
+    if let Some(i) = data.windows(old.len()).position(|w| w == old.as_slice()) {
+        let new = b"$ORIGIN/../lib";
+        data[i..i + new.len()].copy_from_slice(new);
+        data[i + new.len()..i + old.len()].fill(0);
+        fs::write(&bin, data).unwrap();
+    }
+    let _ = fs::remove_file(py.join("bin/python3"));
+    std::os::unix::fs::symlink(format!("python{}", src.minor), py.join("bin/python3")).unwrap();
+    map.insert(src.version.clone(), root.clone());
+    root
+}
+
+fn append_tree(b: &mut tar::Builder<impl Write>, dir: &Path, prefix: &str) {
+    b.follow_symlinks(false);
+    b.mode(tar::HeaderMode::Deterministic);
+    b.append_dir_all(prefix, dir).unwrap();
+}
+
+/// `cpython-X.Y.Z-x86_64-unknown-linux-gnu-install_only.tar.gz`
+pub fn install_only(src: &SourcePython) -> Archive {
+    cached(&format!("{}-gz", src.version), || {
+        let dir = tree(src).join("python");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        {
+            let mut b = tar::Builder::new(&mut gz);
+            append_tree(&mut b, &dir, "python");
+            b.finish().unwrap();
+        }
+        Archive::new(
+            format!(
+                "cpython-{}+20250101-{}-install_only.tar.gz",
+                src.version,
+                target()
+            ),
+            gz.finish().unwrap(),
+        )
+    })
+}
+
+/// `…-full.tar.zst`: the interpreter under `python/install/`, as full builds are.
+pub fn full_zst(src: &SourcePython) -> Archive {
+    cached(&format!("{}-zst", src.version), || {
+        let dir = tree(src).join("python");
+        let mut enc = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
+        {
+            let mut b = tar::Builder::new(&mut enc);
+            let json = br#"{"version": "8", "python_version": "x"}"#;
+            let mut h = tar::Header::new_gnu();
+            h.set_size(json.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, "python/PYTHON.json", &json[..])
+                .unwrap();
+            append_tree(&mut b, &dir, "python/install");
+            b.finish().unwrap();
+        }
+        Archive::new(
+            format!(
+                "cpython-{}+20250101-{}-pgo+lto-full.tar.zst",
+                src.version,
+                target()
+            ),
+            enc.finish().unwrap(),
+        )
+    })
+}
+
+/// A `.zip` of `python/`, links stored as links.
+pub fn zip(src: &SourcePython) -> Archive {
+    cached(&format!("{}-zip", src.version), || {
+        let dir = tree(src).join("python");
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_level(Some(1));
+        fn walk(
+            z: &mut zip::ZipWriter<std::io::Cursor<Vec<u8>>>,
+            base: &Path,
+            rel: &Path,
+            opts: zip::write::SimpleFileOptions,
+        ) {
+            for e in fs::read_dir(base.join(rel)).unwrap().flatten() {
+                let r = rel.join(e.file_name());
+                let name = format!("python/{}", r.display());
+                let ft = e.file_type().unwrap();
+                if ft.is_symlink() {
+                    z.add_symlink(
+                        name,
+                        fs::read_link(e.path()).unwrap().to_string_lossy(),
+                        opts,
+                    )
+                    .unwrap();
+                } else if ft.is_dir() {
+                    z.add_directory(format!("{name}/"), opts).unwrap();
+                    walk(z, base, &r, opts);
+                } else {
+                    use std::os::unix::fs::PermissionsExt;
+                    let mode = e.metadata().unwrap().permissions().mode();
+                    z.start_file(name, opts.unix_permissions(mode)).unwrap();
+                    z.write_all(&fs::read(e.path()).unwrap()).unwrap();
+                }
+            }
+        }
+        walk(&mut z, &dir, Path::new(""), opts);
+        let bytes = z.finish().unwrap().into_inner();
+        Archive::new(
+            format!(
+                "cpython-{}+20250101-{}-install_only.zip",
+                src.version,
+                target()
+            ),
+            bytes,
+        )
+    })
+}
+
+fn target() -> &'static str {
+    if cfg!(target_arch = "aarch64") {
+        "aarch64-unknown-linux-gnu"
+    } else {
+        "x86_64-unknown-linux-gnu"
+    }
+}
+
+fn cached(key: &str, build: impl FnOnce() -> Archive) -> Archive {
+    static CACHE: OnceLock<std::sync::Mutex<std::collections::HashMap<String, Archive>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(a) = cache.lock().unwrap().get(key) {
+        return a.clone();
+    }
+    // Built outside the lock's critical section would race; building inside
+    // serialises fixture builds, which is what we want on 2 cores anyway.
+    let mut guard = cache.lock().unwrap();
+    if let Some(a) = guard.get(key) {
+        return a.clone();
+    }
+    let a = build();
+    guard.insert(key.to_string(), a.clone());
+    a
+}
+
+/// A hostile archive (built in memory) with one bad entry after a real interpreter file.
+pub fn hostile(kind: &str) -> Archive {
+    let mut b = tar::Builder::new(Vec::new());
+    let mut file = |b: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.as_old_mut().name[..path.len()].copy_from_slice(path.as_bytes());
+        h.set_size(data.len() as u64);
+        h.set_mode(0o755);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_cksum();
+        b.append(&h, data).unwrap();
+    };
+    file(&mut b, "python/bin/python3", b"#!/bin/sh\necho hi\n");
+    let mut link = |b: &mut tar::Builder<Vec<u8>>, path: &str, target: &str| {
+        let mut h = tar::Header::new_gnu();
+        h.as_old_mut().name[..path.len()].copy_from_slice(path.as_bytes());
+        h.as_old_mut().linkname[..target.len()].copy_from_slice(target.as_bytes());
+        h.set_entry_type(tar::EntryType::Symlink);
+        h.set_size(0);
+        h.set_mode(0o777);
+        h.set_cksum();
+        b.append(&h, std::io::empty()).unwrap();
+    };
+    match kind {
+        "dotdot" => file(&mut b, "python/../../../pyman-e2e-escaped", b"pwned"),
+        "absolute" => file(&mut b, "/tmp/pyman-e2e-absolute", b"pwned"),
+        "symlink" => link(&mut b, "python/lib/escape", "../../../../../../tmp"),
+        other => panic!("unknown hostile kind {other}"),
+    }
+    let tar = b.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar).unwrap();
+    Archive::new(
+        format!("cpython-3.12.99+hostile-{kind}-install_only.tar.gz"),
+        gz.finish().unwrap(),
+    )
+}
