@@ -12,22 +12,9 @@ pub fn pyman_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_pyman"))
 }
 
-/// Built beside `pyman` by cargo (the shim package has an integration test,
-/// which makes `cargo test --workspace` build its binary).
-pub fn shim_bin() -> PathBuf {
-    let p = pyman_bin().with_file_name("pyman-shim");
-    assert!(
-        p.is_file(),
-        "`{}` is missing: run `cargo build -p pyman-shim`",
-        p.display()
-    );
-    p
-}
-
 pub struct TestContext {
     _root: tempfile::TempDir,
     pub root: PathBuf,
-    pub home: PathBuf,
     pub pyman_home: PathBuf,
     pub work: PathBuf,
     pub pyenv_root: PathBuf,
@@ -130,7 +117,6 @@ impl TestContext {
         TestContext {
             _root: dir,
             root,
-            home,
             pyman_home,
             work,
             pyenv_root,
@@ -146,11 +132,6 @@ impl TestContext {
                 .unwrap();
         }
         ctx
-    }
-
-    pub fn set_env(&mut self, key: &str, value: impl Into<OsString>) {
-        self.env.retain(|(k, _)| k != key);
-        self.env.push((key.to_string(), value.into()));
     }
 
     pub fn dir(&self, rel: &str) -> PathBuf {

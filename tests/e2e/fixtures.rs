@@ -347,7 +347,7 @@ fn cached(key: &str, build: impl FnOnce() -> Archive) -> Archive {
 /// A hostile archive (built in memory) with one bad entry after a real interpreter file.
 pub fn hostile(kind: &str) -> Archive {
     let mut b = tar::Builder::new(Vec::new());
-    let mut file = |b: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8]| {
+    let file = |b: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8]| {
         let mut h = tar::Header::new_gnu();
         h.as_old_mut().name[..path.len()].copy_from_slice(path.as_bytes());
         h.set_size(data.len() as u64);
@@ -357,7 +357,7 @@ pub fn hostile(kind: &str) -> Archive {
         b.append(&h, data).unwrap();
     };
     file(&mut b, "python/bin/python3", b"#!/bin/sh\necho hi\n");
-    let mut link = |b: &mut tar::Builder<Vec<u8>>, path: &str, target: &str| {
+    let link = |b: &mut tar::Builder<Vec<u8>>, path: &str, target: &str| {
         let mut h = tar::Header::new_gnu();
         h.as_old_mut().name[..path.len()].copy_from_slice(path.as_bytes());
         h.as_old_mut().linkname[..target.len()].copy_from_slice(target.as_bytes());

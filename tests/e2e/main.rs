@@ -2,6 +2,9 @@
 //! CPython interpreters, a real HTTP server on 127.0.0.1, temporary folders.
 //! One test binary, so CI links once.
 
+// Test support code: a failed setup step should panic with its cause.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
 mod common;
 mod fixtures;
 mod install;

@@ -158,7 +158,7 @@ fn scan_named_dirs(
             })
         })
         .collect();
-    found.sort_by(|a, b| b.version.cmp(&a.version));
+    found.sort_by_key(|i| std::cmp::Reverse(i.version));
     found
 }
 

@@ -90,7 +90,7 @@ pub fn installed(home: &PymanHome) -> io::Result<Vec<Interpreter>> {
             });
         }
     }
-    out.sort_by(|a, b| b.version.cmp(&a.version));
+    out.sort_by_key(|i| std::cmp::Reverse(i.version));
     Ok(out)
 }
 

@@ -169,7 +169,7 @@ fn decode(bytes: &[u8]) -> Result<String, &'static str> {
 }
 
 fn decode_utf16(bytes: &[u8], from: fn([u8; 2]) -> u16) -> Result<String, &'static str> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err("truncated UTF-16");
     }
     let units = bytes.chunks_exact(2).map(|c| from([c[0], c[1]]));

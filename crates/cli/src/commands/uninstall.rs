@@ -46,7 +46,7 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
                         other.executable.display(),
                         other.origin.as_str()
                     ),
-                    format!("remove it with the tool that installed it, or check `pyman list`"),
+                    "remove it with the tool that installed it, or check `pyman list`",
                 ));
             }
             return Err(fail(
