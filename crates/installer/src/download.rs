@@ -245,7 +245,12 @@ impl Client {
                         inner: file,
                         progress,
                     };
-                    Ok(consume_hashed(&mut reader, Some(len), consume))
+                    Ok(consume_hashed(
+                        &mut reader,
+                        Some(len),
+                        consume,
+                        Sha256::new(),
+                    ))
                 });
                 task.await.map_err(|e| DownloadError::File {
                     path: location_path(location),
@@ -278,15 +283,24 @@ impl Client {
                 current: Bytes::new(),
                 pos: 0,
             };
-            consume_hashed(&mut reader, expected, consume)
+            consume(&mut reader, expected)
         });
+        // The digest is computed here, on the network task, which is otherwise
+        // idle: the unpacker's thread is the critical path.
+        let mut hasher = Sha256::new();
+        let mut received = 0u64;
         let mut network_error = None;
+        let mut consumer_gone = false;
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
                     progress.advance(chunk.len() as u64);
-                    if tx.send(Ok(chunk)).await.is_err() {
-                        break;
+                    hasher.update(&chunk);
+                    received += chunk.len() as u64;
+                    // After the unpacker stops (end of the tar stream, or an
+                    // error), keep reading: every byte must be hashed.
+                    if !consumer_gone && tx.send(Ok(chunk)).await.is_err() {
+                        consumer_gone = true;
                     }
                 }
                 Ok(None) => break,
@@ -299,22 +313,26 @@ impl Client {
         }
         drop(tx);
         // The consumer only fails to join if it panicked.
-        let streamed = consumer.await.map_err(|_| DownloadError::Interrupted {
+        let value = consumer.await.map_err(|_| DownloadError::Interrupted {
             url: url.to_string(),
-            received: 0,
+            received,
             expected,
             source: None,
         })?;
-        let short = expected.is_some_and(|n| streamed.bytes < n);
+        let short = expected.is_some_and(|n| received < n);
         if network_error.is_some() || short {
             return Err(DownloadError::Interrupted {
                 url: url.to_string(),
-                received: streamed.bytes,
+                received,
                 expected,
                 source: network_error,
             });
         }
-        Ok(streamed)
+        Ok(Streamed {
+            value,
+            sha256: hex(&hasher.finalize()),
+            bytes: received,
+        })
     }
 }
 
@@ -338,10 +356,11 @@ fn consume_hashed<T>(
     reader: &mut dyn Read,
     expected: Option<u64>,
     consume: impl FnOnce(&mut dyn Read, Option<u64>) -> T,
+    hasher: Sha256,
 ) -> Streamed<T> {
     let mut hashing = HashingReader {
         inner: reader,
-        hasher: Sha256::new(),
+        hasher,
         bytes: 0,
     };
     let value = consume(&mut hashing, expected);
@@ -457,11 +476,16 @@ mod tests {
     fn hashes_everything_even_what_the_consumer_leaves() {
         let data = b"hello world, and some trailing bytes".to_vec();
         let mut r: &[u8] = &data;
-        let s = consume_hashed(&mut r, None, |rd, _| {
-            let mut five = [0u8; 5];
-            rd.read_exact(&mut five).unwrap();
-            five
-        });
+        let s = consume_hashed(
+            &mut r,
+            None,
+            |rd, _| {
+                let mut five = [0u8; 5];
+                rd.read_exact(&mut five).unwrap();
+                five
+            },
+            Sha256::new(),
+        );
         assert_eq!(&s.value, b"hello");
         assert_eq!(s.bytes, data.len() as u64);
         assert_eq!(s.sha256, hex(&Sha256::digest(&data)));

@@ -76,6 +76,11 @@ pub fn run(app: &App, args: &InstallArgs) -> Result<ExitCode> {
 
 async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
     let installer = Arc::new(installer(app, args.reinstall)?);
+    // Discovery (which may run interpreters once to learn their versions)
+    // overlaps with the download; the refresh after the install then only
+    // finds cached answers.
+    let (home, env) = (app.home().clone(), app.env().clone());
+    let warm = tokio::task::spawn_blocking(move || crate::discovery::refresh(&home, &env));
     let mut requests = args.requests.clone();
     if requests.is_empty() {
         let selection = require_selection(&app.ctx).map_err(target_error)?;
@@ -181,6 +186,7 @@ async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
             }
         }
     }
+    let _ = warm.await;
     if changed {
         crate::commands::rehash::after_change(app)?;
     }

@@ -1,0 +1,72 @@
+"""Shared helpers for pyman's benchmarks (not tests: they time things)."""
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RELEASE = os.path.join(ROOT, "target", "release")
+
+
+def build_release():
+    print("building release binaries…", file=sys.stderr)
+    subprocess.run(["cargo", "build", "--release", "-j2", "-p", "pyman", "-p", "pyman-shim"],
+                   cwd=ROOT, check=True)
+    return os.path.join(RELEASE, "pyman"), os.path.join(RELEASE, "pyman-shim")
+
+
+def pyenv_root():
+    return os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+
+
+def pyenv_python(minor="3.12"):
+    """The newest pyenv CPython of `minor`: (version, prefix), or None."""
+    versions = os.path.join(pyenv_root(), "versions")
+    found = []
+    for name in os.listdir(versions) if os.path.isdir(versions) else []:
+        parts = name.split(".")
+        if len(parts) == 3 and ".".join(parts[:2]) == minor and all(p.isdigit() for p in parts):
+            found.append((tuple(map(int, parts)), name))
+    if not found:
+        return None
+    name = max(found)[1]
+    return name, os.path.join(versions, name)
+
+
+def time_commands(variants, runs, warmup=10):
+    """Runs every variant `runs` times, interleaved; returns {name: [seconds]}."""
+    samples = {name: [] for name in variants}
+    for name, (cmd, env, cwd) in variants.items():
+        for _ in range(warmup):
+            subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    for _ in range(runs):
+        for name, (cmd, env, cwd) in variants.items():
+            t = time.perf_counter()
+            subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, check=True)
+            samples[name].append(time.perf_counter() - t)
+    return samples
+
+
+def max_rss_kib(cmd, env, cwd):
+    """Peak memory of one run, from GNU time; None where it is missing."""
+    if not os.path.exists("/usr/bin/time"):
+        return None
+    out = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, env=env, cwd=cwd,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        return int(out.stderr.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+
+
+def median_ms(xs):
+    return statistics.median(xs) * 1000
+
+
+def tempdir(prefix, parent=None):
+    d = tempfile.mkdtemp(prefix=prefix, dir=parent)
+    return d, lambda: shutil.rmtree(d, ignore_errors=True)

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""How much does a shim add to `python -c pass`?
+
+pyman's shim against running the venv's interpreter directly, beside pyenv's
+shim, mise's shim and `uv run` where they are installed (or, with
+--install-peers, fetched from PyPI and npm into a temporary folder).
+The project has its version file three folders up and a project venv.
+
+    python3 bench/shim_bench.py [--runs 300] [--install-peers] [--no-build]
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+from common import build_release, max_rss_kib, median_ms, pyenv_python, pyenv_root, tempdir, time_commands
+
+
+def install_peers(tmp):
+    """uv from PyPI, mise from npm, into `tmp`; returns their paths (or None)."""
+    uv = mise = None
+    try:
+        subprocess.run([sys.executable, "-m", "venv", os.path.join(tmp, "uvenv")], check=True)
+        subprocess.run([os.path.join(tmp, "uvenv/bin/pip"), "install", "-q", "uv"], check=True)
+        uv = os.path.join(tmp, "uvenv/bin/uv")
+    except subprocess.CalledProcessError as e:
+        print(f"uv not installed: {e}", file=sys.stderr)
+    try:
+        subprocess.run(["npm", "install", "-g", "--silent", "--prefix", os.path.join(tmp, "npm"), "mise"],
+                       check=True, stdout=subprocess.DEVNULL)
+        mise = os.path.join(tmp, "npm/bin/mise")
+    except (subprocess.CalledProcessError, FileNotFoundError) as e:
+        print(f"mise not installed: {e}", file=sys.stderr)
+    return uv, mise
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=300)
+    ap.add_argument("--install-peers", action="store_true")
+    ap.add_argument("--no-build", action="store_true")
+    args = ap.parse_args()
+
+    py = pyenv_python("3.12") or pyenv_python("3.11")
+    if not py:
+        sys.exit("needs a pyenv CPython 3.12 or 3.11 to benchmark against")
+    version, prefix = py
+    if args.no_build:
+        pyman = os.path.join(os.path.dirname(__file__), "..", "target", "release", "pyman")
+    else:
+        pyman, _ = build_release()
+
+    tmp, cleanup = tempdir("pyman-bench-")
+    try:
+        home, pyman_home = os.path.join(tmp, "home"), os.path.join(tmp, "pyman")
+        proj = os.path.join(tmp, "proj")
+        cwd = os.path.join(proj, "a", "b", "c")
+        os.makedirs(cwd)
+        os.makedirs(home)
+        with open(os.path.join(proj, ".python-version"), "w") as f:
+            f.write(version + "\n")
+        subprocess.run([os.path.join(prefix, "bin/python3"), "-m", "venv", "--without-pip", os.path.join(proj, ".venv")], check=True)
+        shims = os.path.join(pyman_home, "shims")
+        env = {"HOME": home, "PYMAN_HOME": pyman_home, "PYENV_ROOT": pyenv_root(),
+               "PATH": f"{shims}:/usr/bin:/bin", "LANG": "C.UTF-8"}
+        subprocess.run([pyman, "rehash"], env=env, cwd=cwd, check=True, stderr=subprocess.DEVNULL)
+
+        direct = os.path.join(proj, ".venv/bin/python")
+        variants = {
+            "direct": ([direct, "-c", "pass"], env, cwd),
+            "pyman": ([os.path.join(shims, "python"), "-c", "pass"], env, cwd),
+        }
+        pyenv_shim = os.path.join(pyenv_root(), "shims", "python")
+        if os.path.exists(pyenv_shim):
+            penv = dict(env, PATH=f"{pyenv_root()}/shims:{pyenv_root()}/bin:/usr/bin:/bin")
+            variants["pyenv"] = ([pyenv_shim, "-c", "pass"], penv, cwd)
+        uv, mise = shutil.which("uv"), shutil.which("mise")
+        if args.install_peers:
+            uv, mise = install_peers(tmp)
+        if uv:
+            uenv = dict(env, UV_CACHE_DIR=os.path.join(tmp, "uvcache"), UV_PYTHON_DOWNLOADS="never")
+            variants["uv run"] = ([uv, "run", "--no-project", "--python", os.path.join(prefix, "bin/python3"),
+                                   "python", "-c", "pass"], uenv, cwd)
+        if mise:
+            mdata = os.path.join(tmp, "mise")
+            menv = dict(env, MISE_DATA_DIR=mdata, MISE_CONFIG_DIR=os.path.join(tmp, "misecfg"),
+                        MISE_CACHE_DIR=os.path.join(tmp, "misecache"), MISE_YES="1",
+                        PATH=f"{mdata}/shims:/usr/bin:/bin")
+            # mise runs interpreters it installed: present pyenv's as one of them.
+            os.makedirs(os.path.join(mdata, "installs", "python"), exist_ok=True)
+            os.symlink(prefix, os.path.join(mdata, "installs", "python", version))
+            with open(os.path.join(proj, ".tool-versions"), "w") as f:
+                f.write(f"python {version}\n")
+            ok = subprocess.run([mise, "trust", proj], env=menv, cwd=cwd, capture_output=True).returncode == 0
+            ok = ok and subprocess.run([mise, "reshim"], env=menv, cwd=cwd, capture_output=True).returncode == 0
+            mshim = os.path.join(mdata, "shims", "python")
+            if ok and os.path.exists(mshim) and subprocess.run([mshim, "-c", "pass"], env=menv, cwd=cwd,
+                                                               capture_output=True).returncode == 0:
+                variants["mise"] = ([mshim, "-c", "pass"], menv, cwd)
+            else:
+                print("mise shim could not be set up; skipped", file=sys.stderr)
+
+        print(f"python -c pass through each, {args.runs} runs, version file 3 folders up, project venv", file=sys.stderr)
+        samples = time_commands(variants, args.runs)
+        base = median_ms(samples["direct"])
+        print(f"{'':10} {'median':>9} {'added':>9} {'ratio':>7} {'max RSS':>9}")
+        for name, xs in samples.items():
+            m = median_ms(xs)
+            rss = max_rss_kib(*variants[name])
+            rss_s = f"{rss / 1024:.1f} MiB" if rss else "-"
+            print(f"{name:10} {m:8.2f}ms {m - base:+8.2f}ms {m / base:6.2f}x {rss_s:>9}")
+        if "pyman" in samples:
+            added = median_ms(samples["pyman"]) - base
+            for peer in ("pyenv", "mise", "uv run"):
+                if peer in samples:
+                    peer_added = median_ms(samples[peer]) - base
+                    print(f"pyman adds {added:.2f} ms; {peer} adds {peer_added:.2f} ms "
+                          f"({peer_added / max(added, 0.001):.0f}x pyman's overhead)")
+    finally:
+        cleanup()
+
+
+if __name__ == "__main__":
+    main()
