@@ -52,3 +52,15 @@ pub fn stderr_as_stdio() -> Stdio {
 pub fn stderr_as_stdio() -> Stdio {
     Stdio::inherit()
 }
+
+/// The exit code of a child, as a shell would report it (128 + signal).
+pub fn exit_code(status: std::process::ExitStatus) -> ExitCode {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return ExitCode::from(u8::try_from(128 + sig).unwrap_or(1));
+        }
+    }
+    ExitCode::from(u8::try_from(status.code().unwrap_or(1)).unwrap_or(1))
+}

@@ -73,7 +73,65 @@ fn main() -> ExitCode {
             target.interpreter.executable.display()
         );
     }
+    if changes_packages(&name, &rest)
+        && let Some(venv) = &target.venv
+    {
+        return run_then_link(&ctx, &target, rest, depth, venv);
+    }
     run(&target, rest, depth)
+}
+
+/// `pip install` / `pip uninstall` (also `pip3.12 …`).
+fn changes_packages(name: &str, args: &[OsString]) -> bool {
+    name.starts_with("pip")
+        && args
+            .iter()
+            .find(|a| !a.to_string_lossy().starts_with('-'))
+            .is_some_and(|a| a == "install" || a == "uninstall")
+}
+
+/// pip runs as a child so that, once it is done, the commands it installed
+/// (`pytest`, `black`, …) get shims at once, as pyenv's pip hook does. Its
+/// exit code is passed on.
+fn run_then_link(
+    ctx: &Context,
+    target: &Target,
+    args: Vec<OsString>,
+    depth: u32,
+    venv: &std::path::Path,
+) -> ExitCode {
+    let mut cmd = Command::new(&target.program);
+    cmd.args(args)
+        .env(env::PYMAN_SHIM_DEPTH, (depth + 1).to_string())
+        .env(env::VIRTUAL_ENV, venv);
+    let status = match cmd.status() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "pyman: error: cannot run `{}`: {e}",
+                target.program.display()
+            );
+            return ExitCode::from(126);
+        }
+    };
+    link_new_commands(ctx, &venv.join(pyman_resolver::platform::BIN_DIR));
+    handoff::exit_code(status)
+}
+
+/// Hard links of the shim for commands in `bin` that have none yet.
+fn link_new_commands(ctx: &Context, bin: &std::path::Path) {
+    let shims = ctx.home.shims();
+    let master = shims.join(".pyman-shim");
+    for name in pyman_resolver::venv::commands_in(bin) {
+        let link = shims.join(format!("{name}{}", pyman_resolver::platform::EXE_SUFFIX));
+        if link.exists() {
+            continue;
+        }
+        let tmp = shims.join(format!(".{name}.tmp"));
+        if std::fs::hard_link(&master, &tmp).is_ok() && std::fs::rename(&tmp, &link).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
 }
 
 fn run(target: &Target, args: Vec<OsString>, depth: u32) -> ExitCode {

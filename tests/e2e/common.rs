@@ -12,6 +12,18 @@ pub fn pyman_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_pyman"))
 }
 
+/// Where tests build fixtures and homes: tmpfs when there is one (thousands of
+/// small files per install are slow on a VM disk; behaviour is the same), else
+/// cargo's target tmp folder.
+pub fn scratch_root() -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() && tempfile::tempdir_in(shm).is_ok() {
+        shm.to_path_buf()
+    } else {
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+    }
+}
+
 pub struct TestContext {
     _root: tempfile::TempDir,
     pub root: PathBuf,
@@ -86,7 +98,7 @@ impl TestContext {
     pub fn new() -> TestContext {
         let dir = tempfile::Builder::new()
             .prefix("pyman-e2e-")
-            .tempdir()
+            .tempdir_in(scratch_root())
             .unwrap();
         let root = dir.path().canonicalize().unwrap();
         let home = root.join("home");

@@ -123,22 +123,38 @@ pub fn require(n: usize) -> Option<Vec<&'static SourcePython>> {
     Some(got)
 }
 
+/// Bump when the fixture layout changes: cached fixtures of another version
+/// are rebuilt.
+const FIXTURE_FORMAT: u32 = 3;
+
+/// Fixtures live on disk in cargo's target tmp folder and are reused by later
+/// runs (built once, atomically); they are derived from the machine's
+/// interpreters, keyed by version.
 fn work_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        // Leftovers of earlier runs.
-        if let Ok(entries) = fs::read_dir(&base) {
-            for e in entries.flatten() {
-                if e.file_name().to_string_lossy().starts_with("e2e-fixtures-") {
-                    let _ = fs::remove_dir_all(e.path());
-                }
-            }
-        }
-        let dir = base.join(format!("e2e-fixtures-{}", std::process::id()));
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("e2e-fixtures-v{FIXTURE_FORMAT}"));
         fs::create_dir_all(&dir).unwrap();
         dir
     })
+}
+
+/// Builds `path` with `build` into a temporary sibling, then renames it, so a
+/// killed run never leaves a half-built fixture that a later run would reuse.
+fn build_once(path: &Path, build: impl FnOnce(&Path)) {
+    if path.exists() {
+        return;
+    }
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&tmp);
+    let _ = fs::remove_file(&tmp);
+    build(&tmp);
+    if fs::rename(&tmp, path).is_err() {
+        // Another run won the race; its copy is as good.
+        let _ = fs::remove_dir_all(&tmp);
+        let _ = fs::remove_file(&tmp);
+    }
 }
 
 /// Skip what an interpreter does not need to start, import the stdlib and run
@@ -198,20 +214,22 @@ pub fn tree(src: &SourcePython) -> PathBuf {
         return p.clone();
     }
     let root = work_dir().join(format!("tree-{}", src.version));
-    let py = root.join("python");
-    copy_tree(&src.prefix, &py, Path::new(""));
-    // Relocatable: RUNPATH `<prefix>/lib` becomes `$ORIGIN/../lib`.
-    let bin = py.join("bin").join(format!("python{}", src.minor));
-    let mut data = fs::read(&bin).unwrap();
-    let old = format!("{}/lib\0", src.prefix.display()).into_bytes();
-    if let Some(i) = data.windows(old.len()).position(|w| w == old.as_slice()) {
-        let new = b"$ORIGIN/../lib";
-        data[i..i + new.len()].copy_from_slice(new);
-        data[i + new.len()..i + old.len()].fill(0);
-        fs::write(&bin, data).unwrap();
-    }
-    let _ = fs::remove_file(py.join("bin/python3"));
-    std::os::unix::fs::symlink(format!("python{}", src.minor), py.join("bin/python3")).unwrap();
+    build_once(&root, |tmp| {
+        let py = tmp.join("python");
+        copy_tree(&src.prefix, &py, Path::new(""));
+        // Relocatable: RUNPATH `<prefix>/lib` becomes `$ORIGIN/../lib`.
+        let bin = py.join("bin").join(format!("python{}", src.minor));
+        let mut data = fs::read(&bin).unwrap();
+        let old = format!("{}/lib\0", src.prefix.display()).into_bytes();
+        if let Some(i) = data.windows(old.len()).position(|w| w == old.as_slice()) {
+            let new = b"$ORIGIN/../lib";
+            data[i..i + new.len()].copy_from_slice(new);
+            data[i + new.len()..i + old.len()].fill(0);
+            fs::write(&bin, data).unwrap();
+        }
+        let _ = fs::remove_file(py.join("bin/python3"));
+        std::os::unix::fs::symlink(format!("python{}", src.minor), py.join("bin/python3")).unwrap();
+    });
     map.insert(src.version.clone(), root.clone());
     root
 }
@@ -330,16 +348,27 @@ fn cached(key: &str, build: impl FnOnce() -> Archive) -> Archive {
     static CACHE: OnceLock<std::sync::Mutex<std::collections::HashMap<String, Archive>>> =
         OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    if let Some(a) = cache.lock().unwrap().get(key) {
-        return a.clone();
-    }
-    // Built outside the lock's critical section would race; building inside
-    // serialises fixture builds, which is what we want on 2 cores anyway.
+    // Holding the lock while building serialises fixture builds, which is
+    // what a 2-core machine wants anyway.
     let mut guard = cache.lock().unwrap();
     if let Some(a) = guard.get(key) {
         return a.clone();
     }
-    let a = build();
+    let dir = work_dir().join(format!("archive-{key}"));
+    let mut built = None;
+    build_once(&dir, |tmp| {
+        let a = build();
+        fs::create_dir_all(tmp).unwrap();
+        fs::write(tmp.join(&a.file_name), a.bytes.as_slice()).unwrap();
+        built = Some(a);
+    });
+    let a = built.unwrap_or_else(|| {
+        let file = fs::read_dir(&dir).unwrap().flatten().next().unwrap();
+        Archive::new(
+            file.file_name().to_string_lossy().into_owned(),
+            fs::read(file.path()).unwrap(),
+        )
+    });
     guard.insert(key.to_string(), a.clone());
     a
 }

@@ -51,10 +51,12 @@ fn serve(server: &Server, archives: &[(&SourcePython, &Archive)]) -> String {
     server.add("downloads.json", downloads(&entries).into_bytes().into())
 }
 
+/// Installed builds (the per-minor links are not installs).
 fn installs(ctx: &TestContext) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(ctx.pyman_home.join("pythons"))
         .map(|e| {
             e.flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .filter(|n| !n.starts_with('.'))
                 .collect()
@@ -150,8 +152,29 @@ fn installs_two_versions_side_by_side_and_they_run() {
     ctx.pyman("", &["list"]).ok().stdout_has("managed");
     // Through the shim, pinned.
     ctx.write("p/.python-version", &py[1].minor);
-    let out = ctx.run("p", "python", &["-c", "import sys; print(sys.prefix)"]);
-    assert!(out.ok().line().contains(&key(py[1])), "{out}");
+    // Through the shim, pinned: the interpreter's default venv runs.
+    let out = ctx.run(
+        "p",
+        "python",
+        &[
+            "-c",
+            "import sys; print(sys.prefix); print(sys.base_prefix)",
+        ],
+    );
+    let lines: Vec<&str> = out.ok().stdout.lines().collect();
+    assert!(
+        lines[0].ends_with(&format!(
+            "venvs/cpython-{}-linux-{}-gnu",
+            py[1].minor,
+            arch()
+        )),
+        "{out}"
+    );
+    assert!(
+        lines[1].contains(&key(py[1]))
+            || lines[1].ends_with(&format!("cpython-{}-linux-{}-gnu", py[1].minor, arch())),
+        "{out}"
+    );
     // Already installed: nothing downloaded again.
     let hits = server.hits(&a.file_name);
     ctx.pyman("", &["install", &py[0].minor, "--downloads-json", &json])

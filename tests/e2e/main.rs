@@ -11,3 +11,4 @@ mod install;
 mod pin;
 mod server;
 mod shim;
+mod venv;

@@ -61,6 +61,22 @@ pub enum Command {
     Install(InstallArgs),
     /// Remove interpreters that pyman installed (never discovered ones)
     Uninstall(UninstallArgs),
+    /// Create a virtual environment (default: `.venv` beside the project's version file)
+    ///
+    /// Built natively in milliseconds, with pip from the interpreter's own
+    /// bundled wheel (no network). The venv records the interpreter it was
+    /// built from, so a pin that moves on is noticed.
+    ///   pyman venv
+    ///   pyman venv --python 3.11 .venv-311
+    ///   pyman venv --recreate          (lists the old venv's packages first)
+    Venv(VenvArgs),
+    /// Run a command in the selected venv (its bin first on PATH, VIRTUAL_ENV set)
+    ///
+    ///   pyman run -- pip install requests
+    ///   pyman run --python 3.11 -- python -m pytest
+    Run(RunArgs),
+    /// Install the newest patch of each installed minor version, and move venvs to it
+    Upgrade(UpgradeArgs),
     /// Rebuild the shims and pyman's inventory of interpreters
     ///
     /// Commands that change what is installed do this themselves; run it after
@@ -75,6 +91,45 @@ pub struct PinArgs {
     /// Set the global default (`$PYMAN_HOME/version`) instead of this folder's pin
     #[arg(long)]
     pub global: bool,
+    /// Do not create the project's `.venv` when there is none
+    #[arg(long)]
+    pub no_venv: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VenvArgs {
+    /// Where to create it (default: `.venv` beside the version file, else here)
+    pub path: Option<std::path::PathBuf>,
+    /// Build it from this interpreter instead of the selected one
+    #[arg(long, value_name = "REQUEST")]
+    pub python: Option<String>,
+    /// Replace an existing venv (its packages are listed first)
+    #[arg(long)]
+    pub recreate: bool,
+    /// Do not install pip into it
+    #[arg(long)]
+    pub without_pip: bool,
+    /// The name shown in the shell prompt when activated
+    #[arg(long)]
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Use this interpreter's venv instead of the selection's
+    #[arg(long, value_name = "REQUEST")]
+    pub python: Option<String>,
+    /// The command and its arguments
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// Only these minor versions (default: every installed one)
+    pub requests: Vec<String>,
+    #[command(flatten)]
+    pub index: IndexArgs,
 }
 
 #[derive(Debug, Args)]

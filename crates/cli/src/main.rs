@@ -12,6 +12,7 @@ mod error;
 mod printer;
 mod reporter;
 mod shims;
+mod venv;
 
 use args::{Cli, Command};
 use printer::Printer;
@@ -26,6 +27,9 @@ fn main() -> ExitCode {
         Command::List(args) => commands::list::run(&app, &args),
         Command::Install(args) => commands::install::run(&app, &args),
         Command::Uninstall(args) => commands::uninstall::run(&app, &args),
+        Command::Venv(args) => commands::venv::run(&app, &args),
+        Command::Run(args) => commands::run::run(&app, &args),
+        Command::Upgrade(args) => commands::upgrade::run(&app, &args),
         Command::Rehash => commands::rehash::run(&app),
     });
     match result {

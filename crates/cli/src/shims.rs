@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use fs_err as fs;
 use pyman_resolver::platform::{BIN_DIR, EXE_SUFFIX};
-use pyman_resolver::target::minor_in_name;
 use pyman_resolver::venv::PROJECT_VENV;
 use pyman_resolver::{Inventory, PymanHome, Selection};
 
@@ -149,46 +148,7 @@ fn wanted_names(
         venv_bins.push(dir.join(PROJECT_VENV).join(BIN_DIR));
     }
     for bin in venv_bins {
-        names.extend(executables_in(&bin));
+        names.extend(pyman_resolver::venv::commands_in(&bin));
     }
     names
-}
-
-/// Console scripts and interpreters in a venv's `bin/`, not activate scripts.
-fn executables_in(bin: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(bin) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter(|e| is_command(&e.path()))
-        .filter_map(|e| {
-            let file = e.file_name().to_string_lossy().into_owned();
-            let name = file.strip_suffix(EXE_SUFFIX).unwrap_or(&file).to_string();
-            let ok = !name.starts_with('.')
-                && !name.to_ascii_lowercase().starts_with("activate")
-                && !name.contains(['/', '\\', ' '])
-                && (EXE_SUFFIX.is_empty() || file.ends_with(EXE_SUFFIX));
-            // `python3.X` of a venv comes with its interpreter already.
-            (ok && (minor_in_name(&name).is_none()
-                || name.starts_with("python")
-                || name.starts_with("pip")))
-            .then_some(name)
-        })
-        .collect()
-}
-
-fn is_command(path: &Path) -> bool {
-    let Ok(md) = std::fs::metadata(path) else {
-        return false;
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        md.is_file() && md.permissions().mode() & 0o111 != 0
-    }
-    #[cfg(not(unix))]
-    {
-        md.is_file()
-    }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use pyman_resolver::inventory::install_key;
+use pyman_resolver::inventory::{install_key, minor_key};
 use pyman_resolver::{Env, PymanHome, Version};
 
 use crate::download::{Client, DownloadError, Location, Progress};
@@ -456,6 +456,9 @@ impl Installer {
         scratch: &Path,
     ) -> Result<PathBuf, InstallError> {
         add_python_link(dir).map_err(io_err(dir))?;
+        if let Some(version) = meta.version() {
+            managed::mark_externally_managed(dir, &version).map_err(io_err(dir))?;
+        }
         meta.write(dir).map_err(io_err(dir))?;
         let target = self.home.pythons().join(&meta.key);
         let old = scratch.join("replaced");
@@ -471,6 +474,10 @@ impl Installer {
                 path: target,
                 source: e,
             });
+        }
+        if let Some(version) = meta.version() {
+            let minor = minor_key(&version, meta.variant(), &meta.platform);
+            managed::update_minor_link(&self.home, &minor).map_err(io_err(&target))?;
         }
         Ok(target)
     }

@@ -112,3 +112,68 @@ pub fn remove(home: &PymanHome, key: &str) -> io::Result<()> {
     std::fs::rename(&target, &aside)?;
     doomed.close()
 }
+
+/// `pythons/cpython-3.12-linux-x86_64-gnu`: a link to the newest installed
+/// 3.12.x. Venvs refer to their interpreter through it, so an upgrade to a
+/// new patch moves every venv of that minor along without rebuilding it.
+pub fn minor_link(home: &PymanHome, minor_key: &str) -> PathBuf {
+    home.pythons().join(minor_key)
+}
+
+/// Points the minor link at the newest installed build of that minor, or
+/// removes it when none is left. The new link is renamed over the old one.
+pub fn update_minor_link(home: &PymanHome, minor_key: &str) -> io::Result<Option<PathBuf>> {
+    let link = minor_link(home, minor_key);
+    let newest = installed(home)?
+        .into_iter()
+        .find(|i| i.minor_key() == minor_key);
+    let Some(newest) = newest else {
+        if std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()) {
+            std::fs::remove_file(&link)?;
+        }
+        return Ok(None);
+    };
+    #[cfg(unix)]
+    {
+        if std::fs::read_link(&link).ok().as_deref() == Some(Path::new(&newest.key)) {
+            return Ok(Some(link));
+        }
+        let tmp = home.pythons().join(format!(".{minor_key}.link-tmp"));
+        let _ = std::fs::remove_file(&tmp);
+        // Relative, so the data folder can move.
+        std::os::unix::fs::symlink(&newest.key, &tmp)?;
+        std::fs::rename(&tmp, &link)?;
+        Ok(Some(link))
+    }
+    #[cfg(not(unix))]
+    {
+        // Directory links need privileges on Windows: venvs point at the
+        // install itself there, and are rebuilt on upgrade.
+        let _ = link;
+        Ok(Some(home.pythons().join(&newest.key)))
+    }
+}
+
+/// The text pip shows when asked to install into a managed interpreter (PEP 668).
+const EXTERNALLY_MANAGED: &str = "[externally-managed]
+Error=This Python is managed by pyman and kept clean: packages go into virtual environments.
+ For a project: `pyman venv` creates .venv next to .python-version, and `python`/`pip` use it.
+ Outside projects, the `pip` shim installs into this interpreter's default venv.
+ To run one command in a venv: `pyman run -- pip install PACKAGE`.
+";
+
+/// Marks an install EXTERNALLY-MANAGED, so `pip install` into the interpreter
+/// itself is refused with a pointer to `pyman venv`.
+pub fn mark_externally_managed(install: &Path, version: &Version) -> io::Result<()> {
+    let stdlib = if cfg!(windows) {
+        install.join("Lib")
+    } else {
+        install
+            .join("lib")
+            .join(format!("python{}.{}", version.major, version.minor))
+    };
+    if stdlib.is_dir() {
+        std::fs::write(stdlib.join("EXTERNALLY-MANAGED"), EXTERNALLY_MANAGED)?;
+    }
+    Ok(())
+}

@@ -194,13 +194,10 @@ impl TargetError {
             TargetError::SystemNotFound { .. } => {
                 "install a system Python, or pin a version with `pyman pin 3.12`".to_string()
             }
-            TargetError::StaleVenv { venv, .. } => {
-                let dir = venv.parent().unwrap_or(venv);
-                format!(
-                    "rebuild it with `pyman venv --recreate {}` (it lists the packages to reinstall), or pin the venv's version",
-                    dir.display()
-                )
-            }
+            TargetError::StaleVenv { venv, .. } => format!(
+                "rebuild it with `pyman venv --recreate {}` (it lists the packages to reinstall), or pin the venv's version",
+                venv.display()
+            ),
             TargetError::VenvUnreadable { .. } => return None,
             TargetError::CommandNotFound { elsewhere, name, .. } if !elsewhere.is_empty() => {
                 format!("`{name}` exists in {}; install it into this environment with `pip install`, or select that interpreter", list(elsewhere))

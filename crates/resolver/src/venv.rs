@@ -74,6 +74,47 @@ pub fn read_venv(root: &Path) -> io::Result<Option<VenvInfo>> {
     Ok(Some(info))
 }
 
+/// Commands in a venv's `bin/` that deserve a shim: console scripts and
+/// interpreters, not activate scripts or other non-executables.
+pub fn commands_in(bin: &Path) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(bin) else {
+        return Vec::new();
+    };
+    let suffix = crate::platform::EXE_SUFFIX;
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| is_command(&e.path()))
+        .filter_map(|e| {
+            let file = e.file_name().to_string_lossy().into_owned();
+            if !suffix.is_empty() && !file.ends_with(suffix) {
+                return None;
+            }
+            let name = file.strip_suffix(suffix).unwrap_or(&file).to_string();
+            let ok = !name.starts_with('.')
+                && !name.to_ascii_lowercase().starts_with("activate")
+                && !name.contains(['/', '\\', ' ']);
+            ok.then_some(name)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+fn is_command(path: &Path) -> bool {
+    let Ok(md) = fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        md.is_file() && md.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        md.is_file()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -165,10 +165,12 @@ async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
 
     let mut failed = 0;
     let mut changed = false;
+    let mut installed_keys = Vec::new();
     for (_, label, result) in results {
         match result {
             Ok(Outcome::Installed { key, path, version }) => {
                 changed = true;
+                installed_keys.push(key.clone());
                 app.printer.success(format!(
                     "Installed Python {version} ({key}) to `{}`",
                     path.display()
@@ -188,6 +190,23 @@ async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
     }
     let _ = warm.await;
     if changed {
+        let inventory = app.refresh_inventory()?;
+        for i in inventory
+            .interpreters
+            .iter()
+            .filter(|i| installed_keys.contains(&i.key))
+        {
+            match crate::venv::ensure_default(app.home(), i) {
+                Ok(Some(path)) => app
+                    .printer
+                    .info(format!("Created its default venv `{}`", path.display())),
+                Ok(None) => {}
+                Err(e) => app.printer.warn(format!(
+                    "the default venv of Python {} was not created: {e:#}",
+                    i.version_string()
+                )),
+            }
+        }
         crate::commands::rehash::after_change(app)?;
     }
     Ok(if failed > 0 {

@@ -3,5 +3,8 @@ pub mod install;
 pub mod list;
 pub mod pin;
 pub mod rehash;
+pub mod run;
 pub mod uninstall;
+pub mod upgrade;
+pub mod venv;
 pub mod which;

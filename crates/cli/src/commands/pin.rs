@@ -83,9 +83,38 @@ pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
         VersionRequest::System | VersionRequest::Path(_) => {}
     }
     if !args.global {
+        if !args.no_venv {
+            project_venv(app, &request, &inventory);
+        }
         crate::commands::rehash::after_change(app)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Creates the project's `.venv` next to the new pin when there is none and
+/// the pin resolves to an installed interpreter.
+fn project_venv(app: &App, request: &VersionRequest, inventory: &pyman_resolver::Inventory) {
+    let target = app.cwd().join(pyman_resolver::venv::PROJECT_VENV);
+    if target.exists() {
+        return;
+    }
+    let Some(interpreter) = inventory.best(request) else {
+        return;
+    };
+    let base = crate::venv::Base::new(app.home(), interpreter);
+    let options = crate::venv::Options {
+        with_pip: true,
+        prompt: None,
+    };
+    match crate::venv::create(&base, &target, &options) {
+        Ok(()) => crate::commands::venv::created(app, &target, interpreter, true),
+        Err(e) => {
+            app.printer
+                .warn(format!("the project venv was not created: {e:#}"));
+            app.printer
+                .hint("create it with `pyman venv`, or pin with `--no-venv`");
+        }
+    }
 }
 
 /// `pyman pin` alone: print the pin that applies here.

@@ -67,6 +67,25 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
             managed::remove(app.home(), &i.key).map_err(|e| hinted(e, None, 1))?;
             app.printer
                 .success(format!("Removed Python {} ({})", i.version_string(), i.key));
+            // The default venv goes with the last install of its minor version.
+            let link = managed::update_minor_link(app.home(), &i.minor_key())
+                .map_err(|e| hinted(e, None, 1))?;
+            if link.is_none() {
+                let venv = crate::venv::default_venv_path(app.home(), i);
+                if venv.exists() {
+                    let packages = crate::venv::installed_packages(&venv);
+                    fs_err::remove_dir_all(&venv)?;
+                    let held = if packages.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (it held {})", packages.join(", "))
+                    };
+                    app.printer.info(format!(
+                        "Removed its default venv `{}`{held}",
+                        venv.display()
+                    ));
+                }
+            }
             removed.push(i.key.clone());
         }
     }

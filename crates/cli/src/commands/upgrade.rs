@@ -1,0 +1,150 @@
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Result;
+use pyman_installer::{Outcome, managed};
+use pyman_resolver::inventory::Origin;
+use pyman_resolver::project::read_candidate;
+use pyman_resolver::version_file::FileKind;
+use pyman_resolver::{Interpreter, Version, VersionRequest};
+
+use crate::app::App;
+use crate::commands::install::{installer, load_index, runtime};
+use crate::error::hinted;
+
+/// Installs the newest patch of each installed minor (or of those asked for).
+/// The per-minor link then points at it, which moves every venv of that minor;
+/// the old patch is removed unless a pin names it exactly.
+pub fn run(app: &App, args: &crate::args::UpgradeArgs) -> Result<ExitCode> {
+    let requests: Vec<VersionRequest> = args
+        .requests
+        .iter()
+        .map(|t| {
+            t.parse()
+                .map_err(|e: pyman_resolver::request::RequestError| {
+                    let hint = e.hint();
+                    hinted(e, hint, 2)
+                })
+        })
+        .collect::<Result<_>>()?;
+    let inventory = app.refresh_inventory()?;
+    let mut minors: BTreeMap<String, Vec<&Interpreter>> = BTreeMap::new();
+    for i in inventory
+        .interpreters
+        .iter()
+        .filter(|i| i.origin == Origin::Managed)
+    {
+        if requests.is_empty() || requests.iter().any(|r| r.matches(&i.version, i.variant)) {
+            minors.entry(i.minor_key()).or_default().push(i);
+        }
+    }
+    if minors.is_empty() {
+        app.printer
+            .info("Nothing to upgrade: no managed interpreter matches");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rt = runtime()?;
+    let installer = Arc::new(installer(app, false)?);
+    let index = rt.block_on(load_index(&installer, &args.index))?;
+    let pinned = exact_pins(app);
+    let mut failed = false;
+    for (minor_key, installed) in minors {
+        let newest_installed = installed
+            .iter()
+            .map(|i| i.version)
+            .max()
+            .unwrap_or(Version::new(0, 0, 0));
+        let first = installed[0];
+        let request: VersionRequest = format!(
+            "{}.{}{}",
+            first.version.major,
+            first.version.minor,
+            first.variant.suffix()
+        )
+        .parse()?;
+        let Some(build) = index.find(&request, &installer.host).cloned() else {
+            continue;
+        };
+        if build.version <= newest_installed {
+            app.printer.info(format!(
+                "Python {request} is up to date ({newest_installed})"
+            ));
+            continue;
+        }
+        match rt.block_on(installer.install(&build)) {
+            Ok(Outcome::Installed { .. } | Outcome::AlreadyInstalled { .. }) => {
+                app.printer.success(format!(
+                    "Upgraded Python {request}: {newest_installed} -> {}",
+                    build.version
+                ));
+                for old in installed.iter().filter(|i| i.version < build.version) {
+                    if pinned.contains(&old.version) {
+                        app.printer
+                            .info(format!("Kept Python {}: a pin names it", old.version));
+                        continue;
+                    }
+                    managed::remove(app.home(), &old.key).map_err(|e| hinted(e, None, 1))?;
+                    app.printer.info(format!(
+                        "Removed Python {} (its venvs now use {})",
+                        old.version, build.version
+                    ));
+                }
+                managed::update_minor_link(app.home(), &minor_key)?;
+            }
+            Err(e) => {
+                failed = true;
+                app.printer
+                    .error(format!("cannot upgrade Python {request}: {e}"));
+                if let Some(h) = e.hint() {
+                    app.printer.hint(h);
+                }
+            }
+        }
+    }
+    crate::commands::rehash::after_change(app)?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Exact versions named by pins this run can see: the folder chain, the
+/// global default and `PYMAN_PYTHON`.
+fn exact_pins(app: &App) -> Vec<Version> {
+    let mut requests = Vec::new();
+    for dir in app.cwd().ancestors() {
+        for kind in [
+            FileKind::PythonVersion,
+            FileKind::PythonVersions,
+            FileKind::ToolVersions,
+        ] {
+            if let Ok(Some(f)) = read_candidate(&dir.join(kind.file_name()), kind) {
+                requests.push(f.request.request);
+            }
+        }
+    }
+    if let Ok(Some(f)) = read_candidate(&app.home().global_version_file(), FileKind::Global) {
+        requests.push(f.request.request);
+    }
+    if let Some(v) = app.env().non_empty(pyman_resolver::env::PYMAN_PYTHON)
+        && let Ok(r) = v.to_string_lossy().parse()
+    {
+        requests.push(r);
+    }
+    requests
+        .into_iter()
+        .filter_map(|r| match r {
+            VersionRequest::Version { release, .. } => release.patch.and_then(|p| {
+                release.minor.map(|m| Version {
+                    major: release.major,
+                    minor: m,
+                    patch: p,
+                    pre: release.pre,
+                })
+            }),
+            _ => None,
+        })
+        .collect()
+}

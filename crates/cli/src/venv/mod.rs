@@ -1,0 +1,287 @@
+//! Virtual environments, written natively (what `python -m venv` writes, in
+//! milliseconds): built in a temporary folder beside the target, then renamed.
+
+mod activate;
+mod packages;
+mod seed;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use fs_err as fs;
+use pyman_installer::managed;
+use pyman_resolver::PymanHome;
+use pyman_resolver::inventory::{Interpreter, Origin};
+use pyman_resolver::venv::read_venv;
+
+use crate::error::fail;
+
+pub use packages::installed_packages;
+
+/// What a venv is built from.
+#[derive(Debug, Clone)]
+pub struct Base {
+    pub interpreter: Interpreter,
+    /// The folder recorded as `home`: for managed interpreters the stable
+    /// per-minor link, so patch upgrades carry the venv along.
+    pub home_bin: PathBuf,
+    /// The interpreter's prefix (its `lib/pythonX.Y` holds the stdlib).
+    pub prefix: PathBuf,
+}
+
+impl Base {
+    pub fn new(home: &PymanHome, interpreter: &Interpreter) -> Base {
+        let exe_dir = interpreter.bin_dir().to_path_buf();
+        let link = managed::minor_link(home, &interpreter.minor_key());
+        let through_link = interpreter.origin == Origin::Managed
+            && cfg!(unix)
+            && std::fs::canonicalize(&link).ok()
+                == std::fs::canonicalize(exe_dir.parent().unwrap_or(&exe_dir)).ok();
+        let (home_bin, prefix) = if through_link {
+            (link.join("bin"), link)
+        } else {
+            let prefix = if cfg!(windows) {
+                exe_dir.clone()
+            } else {
+                exe_dir.parent().unwrap_or(&exe_dir).to_path_buf()
+            };
+            (exe_dir, prefix)
+        };
+        Base {
+            interpreter: interpreter.clone(),
+            home_bin,
+            prefix,
+        }
+    }
+
+    fn minor(&self) -> String {
+        format!(
+            "{}.{}",
+            self.interpreter.version.major, self.interpreter.version.minor
+        )
+    }
+
+    /// The interpreter as the venv's `python` link names it.
+    fn python(&self) -> PathBuf {
+        let versioned = self.home_bin.join(format!(
+            "python{}{}",
+            self.minor(),
+            self.interpreter.variant.suffix()
+        ));
+        if versioned.exists() {
+            versioned
+        } else {
+            self.home_bin
+                .join(self.interpreter.executable.file_name().unwrap_or_default())
+        }
+    }
+
+    pub fn stdlib(&self) -> PathBuf {
+        if cfg!(windows) {
+            self.prefix.join("Lib")
+        } else {
+            self.prefix.join("lib").join(format!(
+                "python{}{}",
+                self.minor(),
+                self.interpreter.variant.suffix()
+            ))
+        }
+    }
+}
+
+pub struct Options {
+    pub with_pip: bool,
+    pub prompt: Option<String>,
+}
+
+/// Creates the venv at `target`, which must not exist. Nothing is left
+/// behind on failure.
+pub fn create(base: &Base, target: &Path, options: &Options) -> Result<()> {
+    let parent = target
+        .parent()
+        .context("the venv path has no parent folder")?;
+    fs::create_dir_all(parent)?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "venv".into());
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}.pyman-tmp-"))
+        .tempdir_in(parent)
+        .with_context(|| format!("cannot create a folder in `{}`", parent.display()))?;
+    let build = tmp.path();
+    write_layout(base, build, target, options)?;
+    if options.with_pip {
+        seed::seed(base, build, target)?;
+    }
+    fs::rename(build, target)?;
+    // The temp folder is now the venv; do not let the guard delete it.
+    let _ = tmp.keep();
+    Ok(())
+}
+
+fn write_layout(base: &Base, build: &Path, target: &Path, options: &Options) -> Result<()> {
+    let bin_name = pyman_resolver::platform::BIN_DIR;
+    let bin = build.join(bin_name);
+    fs::create_dir_all(&bin)?;
+    fs::create_dir_all(build.join("include"))?;
+    let site = site_packages(base, build);
+    fs::create_dir_all(&site)?;
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::symlink;
+        // As `python -m venv`: lib64 -> lib on 64-bit Linux.
+        if cfg!(target_os = "linux") && cfg!(target_pointer_width = "64") {
+            symlink("lib", build.join("lib64"))?;
+        }
+        let python = base.python();
+        symlink(&python, bin.join("python"))?;
+        symlink("python", bin.join("python3"))?;
+        let versioned = format!(
+            "python{}{}",
+            base.minor(),
+            base.interpreter.variant.suffix()
+        );
+        symlink("python", bin.join(&versioned))?;
+        if base.interpreter.variant == pyman_resolver::Variant::Freethreaded {
+            symlink("python", bin.join(format!("python{}", base.minor())))?;
+        }
+    }
+    #[cfg(windows)]
+    {
+        for exe in ["python.exe", "pythonw.exe"] {
+            let from = base.home_bin.join(exe);
+            if from.exists() {
+                fs::copy(&from, bin.join(exe))?;
+            }
+        }
+    }
+
+    let prompt = options
+        .prompt
+        .clone()
+        .unwrap_or_else(|| default_prompt(target));
+    let mut cfg = format!(
+        "home = {}\ninclude-system-site-packages = false\nversion = {}\nexecutable = {}\ncommand = pyman venv {}\n",
+        base.home_bin.display(),
+        base.interpreter.version,
+        std::fs::canonicalize(&base.interpreter.executable)
+            .unwrap_or_else(|_| base.interpreter.executable.clone())
+            .display(),
+        target.display(),
+    );
+    cfg.push_str(&format!(
+        "prompt = {prompt}\npyman = {}\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    fs::write(build.join("pyvenv.cfg"), cfg)?;
+
+    activate::write_scripts(base, &bin, target, &prompt)?;
+    Ok(())
+}
+
+pub fn site_packages(base: &Base, venv: &Path) -> PathBuf {
+    if cfg!(windows) {
+        venv.join("Lib").join("site-packages")
+    } else {
+        venv.join("lib")
+            .join(format!(
+                "python{}{}",
+                base.minor(),
+                base.interpreter.variant.suffix()
+            ))
+            .join("site-packages")
+    }
+}
+
+/// `.venv` of project `demo` shows `(demo)`, as uv does; other venvs their name.
+fn default_prompt(target: &Path) -> String {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if (name == ".venv" || name == "venv")
+        && let Some(project) = target.parent().and_then(Path::file_name)
+    {
+        return project.to_string_lossy().into_owned();
+    }
+    name
+}
+
+/// Where `pyman venv` may build: nothing there, or (with `recreate`) a venv.
+pub fn check_target(
+    target: &Path,
+    recreate: bool,
+) -> Result<Option<pyman_resolver::venv::VenvInfo>> {
+    if !target.exists() {
+        return Ok(None);
+    }
+    match read_venv(target).with_context(|| format!("cannot read `{}`", target.display()))? {
+        Some(info) => Ok(Some(info)),
+        None if target.is_dir()
+            && std::fs::read_dir(target)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false) =>
+        {
+            Ok(None)
+        }
+        None => Err(fail(
+            format!(
+                "`{}` exists and is not a virtual environment (it has no `pyvenv.cfg`)",
+                target.display()
+            ),
+            if recreate {
+                "pyman only replaces venvs; move it away, or choose another path".to_string()
+            } else {
+                "choose another path: `pyman venv PATH`".to_string()
+            },
+        )),
+    }
+}
+
+/// Replaces the venv at `target` with a new one built from `base`. The old
+/// one's packages are listed first; it is removed only after the new one is
+/// in place.
+pub fn recreate(base: &Base, target: &Path, options: &Options) -> Result<Vec<String>> {
+    let packages = installed_packages(target);
+    let parent = target
+        .parent()
+        .context("the venv path has no parent folder")?;
+    let aside = tempfile::Builder::new()
+        .prefix(".venv.pyman-old-")
+        .tempdir_in(parent)?;
+    let old = aside.path().join("venv");
+    fs::rename(target, &old)?;
+    if let Err(e) = create(base, target, options) {
+        // Put the old one back: never lose a venv.
+        let _ = fs::rename(&old, target);
+        return Err(e);
+    }
+    drop(aside);
+    Ok(packages)
+}
+
+/// `$PYMAN_HOME/venvs/cpython-3.12-linux-x86_64-gnu`: where a managed
+/// interpreter's default venv lives (per minor, so upgrades keep it).
+pub fn default_venv_path(home: &PymanHome, interpreter: &Interpreter) -> PathBuf {
+    home.venvs().join(interpreter.minor_key())
+}
+
+/// Creates the default venv of a managed interpreter when it has none.
+pub fn ensure_default(home: &PymanHome, interpreter: &Interpreter) -> Result<Option<PathBuf>> {
+    let path = default_venv_path(home, interpreter);
+    if interpreter.origin != Origin::Managed || read_venv(&path).ok().flatten().is_some() {
+        return Ok(None);
+    }
+    let base = Base::new(home, interpreter);
+    create(
+        &base,
+        &path,
+        &Options {
+            with_pip: true,
+            prompt: Some(interpreter.minor_key()),
+        },
+    )?;
+    Ok(Some(path))
+}

@@ -1,0 +1,153 @@
+//! pip in a new venv, from the interpreter's own bundled wheels (ensurepip's),
+//! unpacked directly: no network and no second Python process.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use fs_err as fs;
+
+use super::{Base, site_packages};
+use crate::error::fail;
+
+/// The wheels `ensurepip` would install: pip, and setuptools before 3.12.
+fn bundled_wheels(base: &Base) -> Vec<PathBuf> {
+    let dir = base.stdlib().join("ensurepip").join("_bundled");
+    let mut wheels: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|e| {
+            e.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "whl"))
+                .collect()
+        })
+        .unwrap_or_default();
+    wheels.sort();
+    wheels
+}
+
+pub fn seed(base: &Base, build: &Path, target: &Path) -> Result<()> {
+    let wheels = bundled_wheels(base);
+    if !wheels.iter().any(|w| {
+        w.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("pip-"))
+    }) {
+        return Err(fail(
+            format!(
+                "the interpreter `{}` has no bundled pip wheel (`ensurepip/_bundled`)",
+                base.interpreter.executable.display()
+            ),
+            "create the venv with `--without-pip`, or use an interpreter that ships ensurepip",
+        ));
+    }
+    let site = site_packages(base, build);
+    for wheel in wheels {
+        install_wheel(base, &wheel, &site, build, target)
+            .with_context(|| format!("cannot install `{}` into the venv", wheel.display()))?;
+    }
+    Ok(())
+}
+
+fn install_wheel(
+    base: &Base,
+    wheel: &Path,
+    site: &Path,
+    build: &Path,
+    target: &Path,
+) -> Result<()> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(wheel)?)?;
+    let mut entry_points = String::new();
+    let mut dist_info = None;
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i)?;
+        let name = file.name().to_string();
+        // The same checks as archives: a wheel must not write outside site-packages.
+        let rel = pyman_installer::extract::safe_relative(&name)?;
+        let dest = site.join(&rel);
+        if file.is_dir() {
+            fs::create_dir_all(&dest)?;
+            continue;
+        }
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let mut data = Vec::with_capacity(usize::try_from(file.size()).unwrap_or(0));
+        file.read_to_end(&mut data)?;
+        if name.ends_with(".dist-info/entry_points.txt") {
+            entry_points = String::from_utf8_lossy(&data).into_owned();
+        }
+        if let Some(d) = name.split('/').next().filter(|d| d.ends_with(".dist-info")) {
+            dist_info = Some(d.to_string());
+        }
+        fs::write(&dest, data)?;
+    }
+    if let Some(d) = dist_info {
+        fs::write(site.join(d).join("INSTALLER"), "pyman\n")?;
+    }
+    write_console_scripts(base, &entry_points, build, target)
+}
+
+/// `[console_scripts]` as executables in `bin/`, with pip's version-specific
+/// names (`pip3.X`) for this interpreter.
+fn write_console_scripts(
+    base: &Base,
+    entry_points: &str,
+    build: &Path,
+    target: &Path,
+) -> Result<()> {
+    if cfg!(windows) {
+        // Windows needs .exe launchers: `python -m pip` works there meanwhile.
+        return Ok(());
+    }
+    let python = target.join("bin").join("python");
+    let mut in_section = false;
+    for line in entry_points.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_section = line == "[console_scripts]";
+            continue;
+        }
+        let Some((name, spec)) = line.split_once('=').filter(|_| in_section) else {
+            continue;
+        };
+        let (name, spec) = (name.trim(), spec.trim());
+        let Some((module, func)) = spec.split_once(':') else {
+            continue;
+        };
+        let names: Vec<String> = if name.starts_with("pip") {
+            let (maj, min) = (
+                base.interpreter.version.major,
+                base.interpreter.version.minor,
+            );
+            if name.contains('.') || name == "pip3" || name == "pip" {
+                // Regardless of the interpreter pip was built with.
+                match name {
+                    "pip" => vec!["pip".into()],
+                    "pip3" => vec![format!("pip{maj}")],
+                    _ => vec![format!("pip{maj}.{min}")],
+                }
+            } else {
+                vec![name.to_string()]
+            }
+        } else {
+            vec![name.to_string()]
+        };
+        let func_head = func.split('.').next().unwrap_or(func).trim();
+        let script = format!(
+            "#!{}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom {} import {}\nif __name__ == '__main__':\n    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n    sys.exit({}())\n",
+            python.display(),
+            module.trim(),
+            func_head,
+            func.trim()
+        );
+        for n in names {
+            let path = build.join("bin").join(&n);
+            fs::write(&path, &script)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+            }
+        }
+    }
+    Ok(())
+}
