@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Creating a venv: `pyman venv` against `uv venv` and `python -m venv`,
+without pip and with it, from the same pyenv CPython.
+
+    python3 bench/venv_bench.py [--runs 20] [--no-build] [--dir /dev/shm]
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+from common import build_release, pyenv_python, pyenv_root, tempdir
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--dir")
+    args = ap.parse_args()
+    py = pyenv_python("3.12") or pyenv_python("3.11")
+    if not py:
+        sys.exit("needs a pyenv CPython 3.12 or 3.11")
+    version, prefix = py
+    pyman = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "release", "pyman")
+    if not args.no_build:
+        pyman, _ = build_release()
+    tmp, cleanup = tempdir("pyman-venv-bench-", args.dir)
+    try:
+        home = os.path.join(tmp, "home")
+        os.makedirs(home)
+        python = os.path.join(prefix, "bin", "python3")
+        env = {"HOME": home, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYENV_ROOT": pyenv_root(),
+               "PYMAN_HOME": os.path.join(tmp, "pyman"), "UV_CACHE_DIR": os.path.join(tmp, "uvcache"),
+               "UV_PYTHON_DOWNLOADS": "never", "UV_NO_CONFIG": "1"}
+        # uv --seed fetches pip from PyPI (then from its cache): keep TLS and proxy settings.
+        for k in ("SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY",
+                  "https_proxy", "http_proxy", "no_proxy"):
+            if k in os.environ:
+                env[k] = os.environ[k]
+        subprocess.run([pyman, "rehash", "-q"], env=env, check=True)
+        uv = shutil.which("uv")
+        if not uv:
+            subprocess.run([sys.executable, "-m", "venv", os.path.join(tmp, "uvenv")], check=True)
+            subprocess.run([os.path.join(tmp, "uvenv/bin/pip"), "install", "-q", "uv"], check=True)
+            uv = os.path.join(tmp, "uvenv/bin/uv")
+        tools = {
+            "pyman": lambda d, pip: [pyman, "venv", "-q", "--python", python, d] + ([] if pip else ["--without-pip"]),
+            "uv": lambda d, pip: [uv, "venv", "-q", "--python", python, d] + (["--seed"] if pip else []),
+            "python -m venv": lambda d, pip: [python, "-m", "venv", d] + ([] if pip else ["--without-pip"]),
+        }
+        # Warm uv's cache of pip, so its seeded runs are not timed downloading.
+        subprocess.run(tools["uv"](os.path.join(tmp, "warm"), True), env=env, cwd=tmp, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for pip in (False, True):
+            runs = args.runs if not pip else max(3, args.runs // 4)
+            times = {name: [] for name in tools}
+            for i in range(runs):
+                for name, cmd in tools.items():
+                    d = os.path.join(tmp, f"v-{name.replace(' ', '_')}-{pip}-{i}")
+                    t = time.perf_counter()
+                    subprocess.run(cmd(d, pip), env=env, cwd=tmp, check=True,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    times[name].append(time.perf_counter() - t)
+                    shutil.rmtree(d, ignore_errors=True)
+            label = "with pip" if pip else "without pip"
+            print(f"venv {label}, {runs} runs:")
+            for name, xs in times.items():
+                print(f"  {name:15} median {statistics.median(xs) * 1000:8.1f} ms")
+            ratio = statistics.median(times["uv"]) / statistics.median(times["pyman"])
+            print(f"  uv/pyman: {ratio:.2f} (above 1: pyman is faster)")
+    finally:
+        cleanup()
+
+
+if __name__ == "__main__":
+    main()
