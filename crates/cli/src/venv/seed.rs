@@ -54,10 +54,33 @@ fn install_wheel(
     build: &Path,
     target: &Path,
 ) -> Result<()> {
+    // Two threads, each inflating and writing every other entry: pip is ~800
+    // files, and this halves the time a venv (and so an install) takes.
+    let (a, b) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| unpack_share(wheel, site, 1, 2));
+        let mine = unpack_share(wheel, site, 0, 2);
+        (mine, other.join())
+    });
+    let mine = a?;
+    let other = b.map_err(|_| anyhow::anyhow!("the unpacking thread panicked"))??;
+    let entry_points = mine.entry_points.or(other.entry_points).unwrap_or_default();
+    if let Some(d) = mine.dist_info.or(other.dist_info) {
+        fs::write(site.join(d).join("INSTALLER"), "pyman\n")?;
+    }
+    write_console_scripts(base, &entry_points, build, target)
+}
+
+#[derive(Default)]
+struct Share {
+    entry_points: Option<String>,
+    dist_info: Option<String>,
+}
+
+/// Unpacks entries `first`, `first + step`, … of the wheel into `site`.
+fn unpack_share(wheel: &Path, site: &Path, first: usize, step: usize) -> Result<Share> {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(wheel)?)?;
-    let mut entry_points = String::new();
-    let mut dist_info = None;
-    for i in 0..zip.len() {
+    let mut share = Share::default();
+    for i in (first..zip.len()).step_by(step) {
         let mut file = zip.by_index(i)?;
         let name = file.name().to_string();
         // The same checks as archives: a wheel must not write outside site-packages.
@@ -73,17 +96,14 @@ fn install_wheel(
         let mut data = Vec::with_capacity(usize::try_from(file.size()).unwrap_or(0));
         file.read_to_end(&mut data)?;
         if name.ends_with(".dist-info/entry_points.txt") {
-            entry_points = String::from_utf8_lossy(&data).into_owned();
+            share.entry_points = Some(String::from_utf8_lossy(&data).into_owned());
         }
         if let Some(d) = name.split('/').next().filter(|d| d.ends_with(".dist-info")) {
-            dist_info = Some(d.to_string());
+            share.dist_info = Some(d.to_string());
         }
         fs::write(&dest, data)?;
     }
-    if let Some(d) = dist_info {
-        fs::write(site.join(d).join("INSTALLER"), "pyman\n")?;
-    }
-    write_console_scripts(base, &entry_points, build, target)
+    Ok(share)
 }
 
 /// `[console_scripts]` as executables in `bin/`, with pip's version-specific
