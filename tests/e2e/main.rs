@@ -10,5 +10,6 @@ mod fixtures;
 mod install;
 mod pin;
 mod server;
+mod setup;
 mod shim;
 mod venv;

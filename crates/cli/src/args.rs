@@ -77,6 +77,27 @@ pub enum Command {
     Run(RunArgs),
     /// Install the newest patch of each installed minor version, and move venvs to it
     Upgrade(UpgradeArgs),
+    /// Set pyman up for this user: data folders, shims, and PATH in the shell's rc files
+    ///
+    /// Writes one marked block into the rc files of your shell (bash: ~/.bashrc
+    /// and ~/.profile or ~/.bash_profile; zsh: ~/.zshenv; fish: conf.d/pyman.fish;
+    /// PowerShell: $PROFILE), replaced in place on every run.
+    Setup(SetupArgs),
+    /// Check that pyman works here, and say how to fix what does not
+    ///
+    /// Shims first on PATH and not shadowed by pyenv, asdf, mise or a system
+    /// python; every pin in this folder chain resolves; every venv matches its
+    /// pin; the data folder is writable. Exits 1 when something is wrong.
+    Doctor(DoctorArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    ///
+    ///   pyman completions bash > ~/.local/share/bash-completion/completions/pyman
+    ///   pyman completions zsh > ~/.zfunc/_pyman
+    ///   pyman completions fish > ~/.config/fish/completions/pyman.fish
+    Completions(CompletionsArgs),
+    /// Update or remove pyman itself
+    #[command(name = "self", subcommand)]
+    SelfCmd(SelfCommand),
     /// Rebuild the shims and pyman's inventory of interpreters
     ///
     /// Commands that change what is installed do this themselves; run it after
@@ -200,4 +221,39 @@ pub fn is_archive_argument(arg: &str) -> bool {
         || lower.starts_with("http://")
         || lower.starts_with("https://")
         || lower.starts_with("file://")
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Do not change any rc file; print what to add instead
+    #[arg(long)]
+    pub no_modify_path: bool,
+    /// Only print the PATH snippet for this shell (bash, zsh, fish, powershell, sh)
+    #[arg(long, value_name = "SHELL")]
+    pub print: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SelfCommand {
+    /// Replace pyman and pyman-shim with the newest release (PYMAN_DOWNLOAD_URL for mirrors)
+    Update,
+    /// Remove pyman's binaries and rc-file blocks, and (confirmed, or with --yes) its data folder
+    Uninstall {
+        /// Also remove PYMAN_HOME (interpreters, venvs, shims) without asking
+        #[arg(long)]
+        yes: bool,
+    },
 }

@@ -10,7 +10,9 @@ mod commands;
 mod discovery;
 mod error;
 mod printer;
+mod release;
 mod reporter;
+mod shell;
 mod shims;
 mod venv;
 
@@ -30,6 +32,10 @@ fn main() -> ExitCode {
         Command::Venv(args) => commands::venv::run(&app, &args),
         Command::Run(args) => commands::run::run(&app, &args),
         Command::Upgrade(args) => commands::upgrade::run(&app, &args),
+        Command::Setup(args) => commands::setup::run(&app, &args),
+        Command::Doctor(args) => commands::doctor::run(&app, &args),
+        Command::Completions(args) => commands::completions::run(&args),
+        Command::SelfCmd(cmd) => commands::self_cmd::run(&app, &cmd),
         Command::Rehash => commands::rehash::run(&app),
     });
     match result {

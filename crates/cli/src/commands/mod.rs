@@ -1,9 +1,13 @@
+pub mod completions;
 pub mod current;
+pub mod doctor;
 pub mod install;
 pub mod list;
 pub mod pin;
 pub mod rehash;
 pub mod run;
+pub mod self_cmd;
+pub mod setup;
 pub mod uninstall;
 pub mod upgrade;
 pub mod venv;

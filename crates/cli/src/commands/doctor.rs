@@ -1,0 +1,323 @@
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use pyman_resolver::inventory::Inventory;
+use pyman_resolver::project::read_candidate;
+use pyman_resolver::target::resolve;
+use pyman_resolver::venv::{PROJECT_VENV, read_venv};
+use pyman_resolver::version_file::FileKind;
+use pyman_resolver::{Selection, SelectionSource, VersionRequest};
+use serde::Serialize;
+
+use crate::app::App;
+
+#[derive(Debug, Serialize)]
+struct Finding {
+    check: &'static str,
+    ok: bool,
+    message: String,
+    fix: Option<String>,
+}
+
+impl Finding {
+    fn ok(check: &'static str, message: impl Into<String>) -> Finding {
+        Finding {
+            check,
+            ok: true,
+            message: message.into(),
+            fix: None,
+        }
+    }
+
+    fn problem(check: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Finding {
+        Finding {
+            check,
+            ok: false,
+            message: message.into(),
+            fix: Some(fix.into()),
+        }
+    }
+}
+
+pub fn run(app: &App, args: &crate::args::DoctorArgs) -> Result<ExitCode> {
+    let mut findings = Vec::new();
+    data_folder(app, &mut findings);
+    let inventory = match app.refresh_inventory() {
+        Ok(i) => i,
+        Err(e) => {
+            findings.push(Finding::problem(
+                "inventory",
+                format!("cannot refresh the inventory: {e:#}"),
+                "fix the data folder, then `pyman rehash`",
+            ));
+            Inventory::default()
+        }
+    };
+    shims(app, &mut findings);
+    path_order(app, &mut findings);
+    pins_and_venvs(app, &inventory, &mut findings);
+    default_venvs(app, &mut findings);
+
+    let problems = findings.iter().filter(|f| !f.ok).count();
+    if args.json {
+        let out = serde_json::json!({ "ok": problems == 0, "checks": findings });
+        app.printer.data(serde_json::to_string_pretty(&out)?);
+    } else {
+        for f in &findings {
+            app.printer.data(format!(
+                "{:8} {}",
+                if f.ok { "ok" } else { "problem" },
+                f.message
+            ));
+            if let Some(fix) = &f.fix {
+                app.printer.data(format!("{:8} fix: {fix}", ""));
+            }
+        }
+        if problems == 0 {
+            app.printer.success("No problems found");
+        } else {
+            app.printer.error(format!(
+                "{problems} problem{} found",
+                if problems == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn data_folder(app: &App, out: &mut Vec<Finding>) {
+    let root = app.home().root();
+    let writable = std::fs::create_dir_all(root)
+        .and_then(|()| tempfile::NamedTempFile::new_in(root).map(drop));
+    out.push(match writable {
+        Ok(()) => Finding::ok(
+            "data",
+            format!("the data folder `{}` is writable", root.display()),
+        ),
+        Err(e) => Finding::problem(
+            "data",
+            format!("the data folder `{}` is not writable: {e}", root.display()),
+            "set `PYMAN_HOME` to a folder you can write to, or fix its permissions",
+        ),
+    });
+}
+
+fn shims(app: &App, out: &mut Vec<Finding>) {
+    let dir = app.home().shims();
+    let master = dir.join(crate::shims::SHIM_FILE);
+    let current = crate::shims::shim_binary()
+        .ok()
+        .and_then(|p| std::fs::read(p).ok());
+    let installed = std::fs::read(&master).ok();
+    out.push(if !dir.join("python").exists() || installed.is_none() {
+        Finding::problem(
+            "shims",
+            format!("there are no shims in `{}`", dir.display()),
+            "run `pyman setup` (or `pyman rehash`)",
+        )
+    } else if current.is_some() && current != installed {
+        Finding::problem(
+            "shims",
+            "the shims are from another version of pyman",
+            "run `pyman rehash`",
+        )
+    } else {
+        Finding::ok("shims", format!("shims are in `{}`", dir.display()))
+    });
+}
+
+/// Who owns a folder on PATH that has a `python` of its own.
+fn owner(dir: &Path) -> &'static str {
+    let s = dir.to_string_lossy();
+    if s.contains(".pyenv/shims") || s.contains("pyenv-win") {
+        "pyenv's shims"
+    } else if s.contains(".asdf/shims") {
+        "asdf's shims"
+    } else if s.contains("mise/shims") {
+        "mise's shims"
+    } else if s.contains("/envs/") || dir.parent().is_some_and(|p| p.join("pyvenv.cfg").exists()) {
+        "an activated virtual environment"
+    } else {
+        "a system Python"
+    }
+}
+
+fn path_order(app: &App, out: &mut Vec<Finding>) {
+    let shims = app.home().shims();
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let shims_c = canon(&shims);
+    let dirs: Vec<PathBuf> = app
+        .env()
+        .var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    let Some(pos) = dirs.iter().position(|d| canon(d) == shims_c) else {
+        out.push(Finding::problem(
+            "path",
+            format!("pyman's shims folder `{}` is not on PATH", shims.display()),
+            "run `pyman setup`, then open a new shell",
+        ));
+        return;
+    };
+    let exe = pyman_resolver::platform::EXE_SUFFIX;
+    let mut shadowed = false;
+    for dir in &dirs[..pos] {
+        if let Some(name) = ["python", "python3", "pip"]
+            .iter()
+            .find(|n| dir.join(format!("{n}{exe}")).is_file())
+        {
+            shadowed = true;
+            let who = owner(dir);
+            let fix = match who {
+                "pyenv's shims" => {
+                    "remove `pyenv init` from your shell's rc file (or put it before pyman's block), then open a new shell"
+                }
+                "asdf's shims" | "mise's shims" => {
+                    "remove that manager's activation from your rc file, or put pyman's block after it; then open a new shell"
+                }
+                "an activated virtual environment" => {
+                    "run `deactivate`: pyman's shims already use the project's .venv"
+                }
+                _ => "run `pyman setup` so pyman's shims come first on PATH, then open a new shell",
+            };
+            out.push(Finding::problem(
+                "path",
+                format!(
+                    "`{}` comes before pyman's shims on PATH and has `{name}` ({who})",
+                    dir.display()
+                ),
+                fix,
+            ));
+        }
+    }
+    if !shadowed {
+        out.push(Finding::ok("path", "pyman's shims come first on PATH"));
+    }
+}
+
+/// Every pin in this folder chain (and the global one, and PYMAN_PYTHON)
+/// resolves, and each project venv was built from its pin's interpreter.
+fn pins_and_venvs(app: &App, inventory: &Inventory, out: &mut Vec<Finding>) {
+    let ctx = app.shim_context();
+    let mut selections = Vec::new();
+    if let Some(v) = app.env().non_empty(pyman_resolver::env::PYMAN_PYTHON) {
+        match v.to_string_lossy().parse::<VersionRequest>() {
+            Ok(request) => selections.push(Selection {
+                request,
+                source: SelectionSource::Env {
+                    var: pyman_resolver::env::PYMAN_PYTHON,
+                },
+            }),
+            Err(e) => out.push(Finding::problem(
+                "pins",
+                format!("`PYMAN_PYTHON`: {e}"),
+                e.hint(),
+            )),
+        }
+    }
+    let mut files = Vec::new();
+    for dir in app.cwd().ancestors() {
+        for kind in [
+            FileKind::PythonVersion,
+            FileKind::PythonVersions,
+            FileKind::ToolVersions,
+            FileKind::Pyproject,
+        ] {
+            files.push((dir.join(kind.file_name()), kind));
+        }
+    }
+    files.push((app.home().global_version_file(), FileKind::Global));
+    for (path, kind) in files {
+        match read_candidate(&path, kind) {
+            Ok(Some(found)) => selections.push(Selection {
+                request: found.request.request,
+                source: if kind == FileKind::Global {
+                    SelectionSource::Global {
+                        path: found.path,
+                        line: found.request.line,
+                    }
+                } else {
+                    SelectionSource::File {
+                        path: found.path,
+                        line: found.request.line,
+                        kind,
+                    }
+                },
+            }),
+            Ok(None) => {}
+            Err(e) => out.push(Finding::problem("pins", e.to_string(), e.hint())),
+        }
+    }
+    for selection in &selections {
+        match resolve(&ctx, selection, inventory) {
+            Ok(resolved) => {
+                out.push(Finding::ok(
+                    "pins",
+                    format!(
+                        "`{}` ({}) resolves to `{}`",
+                        selection.request,
+                        selection.source,
+                        resolved.executable.display()
+                    ),
+                ));
+                if let Some(dir) = selection.project_dir() {
+                    let venv = dir.join(PROJECT_VENV);
+                    if let Ok(Some(info)) = read_venv(&venv) {
+                        if info.built_from(resolved.bin_dir()) {
+                            out.push(Finding::ok(
+                                "venvs",
+                                format!("`{}` matches its pin", venv.display()),
+                            ));
+                        } else {
+                            out.push(Finding::problem(
+                                "venvs",
+                                format!(
+                                    "`{}` was built from `{}`, but its pin `{}` selects `{}`",
+                                    venv.display(),
+                                    info.home.as_deref().map_or_else(|| "an unknown interpreter".into(), |h| h.display().to_string()),
+                                    selection.request,
+                                    resolved.executable.display()
+                                ),
+                                format!("`pyman venv --recreate {}` (it lists the packages to reinstall)", venv.display()),
+                            ));
+                        }
+                    }
+                }
+            }
+            Err(e) => out.push(Finding::problem(
+                "pins",
+                format!("`{}` ({}): {e}", selection.request, selection.source),
+                e.hint().unwrap_or_default(),
+            )),
+        }
+    }
+}
+
+/// Default venvs whose interpreter is gone.
+fn default_venvs(app: &App, out: &mut Vec<Finding>) {
+    let Ok(entries) = std::fs::read_dir(app.home().venvs()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if let Ok(Some(info)) = read_venv(&e.path())
+            && info.home.as_ref().is_some_and(|h| !h.exists())
+        {
+            out.push(Finding::problem(
+                "venvs",
+                format!(
+                    "the default venv `{}` belongs to an interpreter that is gone",
+                    e.path().display()
+                ),
+                format!(
+                    "remove it (`rm -r {}`), or reinstall that version",
+                    e.path().display()
+                ),
+            ));
+        }
+    }
+}
