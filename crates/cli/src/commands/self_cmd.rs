@@ -192,13 +192,7 @@ fn uninstall(app: &App, yes: bool) -> Result<ExitCode> {
         .non_empty(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
         .map(PathBuf::from)
     {
-        for sh in [
-            Shell::Bash,
-            Shell::Zsh,
-            Shell::Fish,
-            Shell::Pwsh,
-            Shell::Sh,
-        ] {
+        for sh in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Pwsh, Shell::Sh] {
             for file in sh.rc_files(&user_home) {
                 if shell::remove_block(&file)? {
                     app.printer
