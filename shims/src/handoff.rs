@@ -14,17 +14,72 @@ pub fn replace_process(mut cmd: Command, program: &Path) -> ExitCode {
     exec_failed(program, &err)
 }
 
-/// Windows: no `exec`. Wait for the child and return its exit code; the child
-/// owns Ctrl-C (the console delivers it to both, and the shim ignores it).
-#[cfg(not(unix))]
+/// Windows: no `exec`. The child goes into a kill-on-close Job object (so it
+/// dies with the shim, as it would with a replaced process), the shim ignores
+/// Ctrl-C (the console delivers it to the child, which decides), waits, and
+/// exits with the child's code, all 32 bits of it.
+#[cfg(windows)]
 pub fn replace_process(mut cmd: Command, program: &Path) -> ExitCode {
-    match cmd.status() {
-        Ok(status) => {
-            let code = status.code().unwrap_or(1);
-            #[allow(clippy::exit)]
-            std::process::exit(code)
-        }
+    win::ignore_ctrl_c();
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(err) => return exec_failed(program, &err),
+    };
+    win::tie_to_job(&child);
+    match child.wait() {
+        #[allow(clippy::exit)]
+        Ok(status) => std::process::exit(status.code().unwrap_or(1)),
         Err(err) => exec_failed(program, &err),
+    }
+}
+
+#[cfg(windows)]
+#[allow(unsafe_code)]
+mod win {
+    //! The only unsafe code of the shim: two Win32 calls, each checked.
+    use std::os::windows::io::AsRawHandle;
+
+    use windows_sys::Win32::Foundation::{BOOL, TRUE};
+    use windows_sys::Win32::System::Console::SetConsoleCtrlHandler;
+    use windows_sys::Win32::System::JobObjects::{
+        AssignProcessToJobObject, CreateJobObjectW, JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
+        JOBOBJECT_EXTENDED_LIMIT_INFORMATION, JobObjectExtendedLimitInformation,
+        SetInformationJobObject,
+    };
+
+    unsafe extern "system" fn ignore(_ctrl_type: u32) -> BOOL {
+        TRUE
+    }
+
+    pub fn ignore_ctrl_c() {
+        // SAFETY: registers a handler with the right signature for the process lifetime.
+        unsafe {
+            SetConsoleCtrlHandler(Some(ignore), TRUE);
+        }
+    }
+
+    /// Best effort: a failure (say, already in a job that forbids nesting)
+    /// leaves the child running normally.
+    pub fn tie_to_job(child: &std::process::Child) {
+        // SAFETY: plain Win32 calls on handles we own; the job handle is kept
+        // open (leaked) until the shim exits, which is what closes the job.
+        unsafe {
+            let job = CreateJobObjectW(std::ptr::null(), std::ptr::null());
+            if job.is_null() {
+                return;
+            }
+            let mut info: JOBOBJECT_EXTENDED_LIMIT_INFORMATION = std::mem::zeroed();
+            info.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+            let size =
+                u32::try_from(size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>()).unwrap_or(0);
+            SetInformationJobObject(
+                job,
+                JobObjectExtendedLimitInformation,
+                std::ptr::from_ref(&info).cast(),
+                size,
+            );
+            AssignProcessToJobObject(job, child.as_raw_handle());
+        }
     }
 }
 

@@ -201,6 +201,9 @@ pub struct InstallArgs {
     /// The expected sha256 of an archive given by path or URL
     #[arg(long, value_name = "HEX")]
     pub sha256: Option<String>,
+    /// Windows: do not register the install under PEP 514 (for `py` and IDEs)
+    #[arg(long)]
+    pub no_registry: bool,
     #[command(flatten)]
     pub index: IndexArgs,
 }

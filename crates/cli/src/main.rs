@@ -10,6 +10,7 @@ mod commands;
 mod discovery;
 mod error;
 mod printer;
+mod registry;
 mod release;
 mod reporter;
 mod shell;

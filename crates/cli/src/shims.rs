@@ -72,7 +72,9 @@ pub fn rehash(
     for entry in fs::read_dir(&dir)?.flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
         let name = file.strip_suffix(EXE_SUFFIX).unwrap_or(&file).to_string();
-        if file.starts_with('.') || wanted.contains(&name) {
+        // Only what pyman makes is pruned (on Windows, `.exe` files).
+        let ours = EXE_SUFFIX.is_empty() || file.ends_with(EXE_SUFFIX);
+        if file.starts_with('.') || wanted.contains(&name) || !ours {
             continue;
         }
         fs::remove_file(entry.path())?;
@@ -110,7 +112,9 @@ fn install_master(source: &Path, master: &Path) -> Result<()> {
     // Links of the old binary are now stale copies: drop them so they are relinked.
     for entry in fs::read_dir(dir)?.flatten() {
         let name = entry.file_name();
-        if !name.to_string_lossy().starts_with('.') && !same_file(&entry.path(), master) {
+        let name = name.to_string_lossy();
+        let ours = EXE_SUFFIX.is_empty() || name.ends_with(EXE_SUFFIX);
+        if ours && !name.starts_with('.') && !same_file(&entry.path(), master) {
             let _ = std::fs::remove_file(entry.path());
         }
     }

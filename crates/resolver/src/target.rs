@@ -349,6 +349,12 @@ fn lookup(
     resolved: Resolved,
     inventory: &Inventory,
 ) -> Result<Target, TargetError> {
+    let version = resolved
+        .installed
+        .as_ref()
+        .map(|i| (i.version.major, i.version.minor));
+    let owned_names = interpreter_names(name, version);
+    let names: Vec<&str> = owned_names.iter().map(String::as_str).collect();
     let mut searched = Vec::new();
     let target = |program, kind, venv: Option<&VenvInfo>, selection| Target {
         program,
@@ -381,7 +387,7 @@ fn lookup(
                 });
             }
             let bin = venv.bin_dir();
-            if let Some(p) = find_in(ctx, &bin, &[name]) {
+            if let Some(p) = find_in(ctx, &bin, &names) {
                 return Ok(target(p, TargetKind::ProjectVenv, Some(&venv), selection));
             }
             searched.push(bin);
@@ -399,7 +405,7 @@ fn lookup(
             && venv.built_from(resolved.bin_dir())
         {
             let bin = venv.bin_dir();
-            if let Some(p) = find_in(ctx, &bin, &[name]) {
+            if let Some(p) = find_in(ctx, &bin, &names) {
                 return Ok(target(p, TargetKind::DefaultVenv, Some(&venv), selection));
             }
             searched.push(bin);
@@ -418,12 +424,6 @@ fn lookup(
         }
         searched.push(PathBuf::from("$PATH"));
     } else {
-        let version = resolved
-            .installed
-            .as_ref()
-            .map(|i| (i.version.major, i.version.minor));
-        let names = interpreter_names(name, version);
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         for dir in interpreter_dirs(resolved.bin_dir()) {
             if let Some(p) = find_in(ctx, &dir, &names) {
                 return Ok(target(p, TargetKind::Interpreter, None, selection));
@@ -469,15 +469,20 @@ fn elsewhere(
     found
 }
 
-/// Names to try in an interpreter's own folder: it may lack `python` or `pip`
-/// but have `python3` / `python3.12`.
+/// Names to try for a command: an interpreter may lack `python` or `pip`
+/// but have `python3` / `python3.12`, and Windows builds and venvs have only
+/// `python.exe` / `pip.exe` where a shim is called `python3.12`.
 fn interpreter_names(name: &str, version: Option<(u64, u64)>) -> Vec<String> {
     let mut names = vec![name.to_string()];
-    if matches!(name, "python" | "pip" | "pydoc" | "idle" | "python-config") {
+    let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let family = matches!(base, "python" | "pip" | "pydoc" | "idle" | "python-config");
+    if family && base == name {
         names.push(format!("{name}3"));
         if let Some((major, minor)) = version {
             names.push(format!("{name}{major}.{minor}"));
         }
+    } else if family {
+        names.push(base.to_string());
     }
     names
 }
@@ -564,5 +569,11 @@ mod tests {
             ["python", "python3", "python3.12"]
         );
         assert_eq!(interpreter_names("black", Some((3, 12))), ["black"]);
+        assert_eq!(
+            interpreter_names("python3.12", Some((3, 12))),
+            ["python3.12", "python"]
+        );
+        assert_eq!(interpreter_names("pip3", None), ["pip3", "pip"]);
+        assert_eq!(interpreter_names("black2", None), ["black2"]);
     }
 }

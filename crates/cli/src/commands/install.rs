@@ -196,6 +196,14 @@ async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
             .iter()
             .filter(|i| installed_keys.contains(&i.key))
         {
+            if !args.no_registry
+                && let Err(e) = crate::registry::register(i, i.bin_dir())
+            {
+                app.printer.warn(format!(
+                    "Python {} was not registered for the `py` launcher: {e}",
+                    i.version_string()
+                ));
+            }
             match crate::venv::ensure_default(app.home(), i) {
                 Ok(Some(path)) => app
                     .printer

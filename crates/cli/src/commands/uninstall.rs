@@ -65,6 +65,10 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
                 hinted(e, hint, 1)
             })?;
             managed::remove(app.home(), &i.key).map_err(|e| hinted(e, None, 1))?;
+            if let Err(e) = crate::registry::unregister(i) {
+                app.printer
+                    .warn(format!("its PEP 514 registry key was not removed: {e}"));
+            }
             app.printer
                 .success(format!("Removed Python {} ({})", i.version_string(), i.key));
             // The default venv goes with the last install of its minor version.

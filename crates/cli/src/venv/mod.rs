@@ -62,6 +62,7 @@ impl Base {
     }
 
     /// The interpreter as the venv's `python` link names it.
+    #[cfg(unix)]
     fn python(&self) -> PathBuf {
         let versioned = self.home_bin.join(format!(
             "python{}{}",
