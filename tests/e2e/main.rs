@@ -13,3 +13,4 @@ mod server;
 mod setup;
 mod shim;
 mod venv;
+mod windows;
