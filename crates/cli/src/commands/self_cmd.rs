@@ -123,32 +123,52 @@ fn update(app: &App) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `pyman` and `pyman-shim` from a release archive (in a top folder or not).
+/// `pyman` and `pyman-shim` from a release archive (`.tar.gz`, or `.zip` on
+/// Windows), in a top folder or not.
 fn unpack_binaries(archive: &Path, dir: &Path) -> Result<(PathBuf, PathBuf)> {
-    let mut found: [Option<PathBuf>; 2] = [None, None];
     let names = [
         format!("pyman{EXE_SUFFIX}"),
         format!("pyman-shim{EXE_SUFFIX}"),
     ];
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::fs::File::open(archive)?));
-    for entry in tar.entries().context("the release archive is damaged")? {
-        let mut entry = entry.context("the release archive is damaged")?;
-        let path = entry.path()?.into_owned();
-        let Some(file) = path.file_name().map(|f| f.to_string_lossy().into_owned()) else {
-            continue;
-        };
-        if let Some(i) = names.iter().position(|n| *n == file) {
+    let mut found: [Option<PathBuf>; 2] = [None, None];
+    let mut keep = |file_name: &str, reader: &mut dyn Read| -> Result<()> {
+        if let Some(i) = names.iter().position(|n| n == file_name) {
             let out = dir.join(&names[i]);
             let mut data = Vec::new();
-            entry.read_to_end(&mut data)?;
-            let mut f = std::fs::File::create(&out)?;
-            f.write_all(&data)?;
+            reader.read_to_end(&mut data)?;
+            std::fs::File::create(&out)?.write_all(&data)?;
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
                 fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755))?;
             }
             found[i] = Some(out);
+        }
+        Ok(())
+    };
+    let damaged = "the release archive is damaged";
+    if archive.extension().is_some_and(|e| e == "zip") {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(archive)?).context(damaged)?;
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).context(damaged)?;
+            let name = entry
+                .name()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            keep(&name, &mut entry)?;
+        }
+    } else {
+        let mut tar =
+            tar::Archive::new(flate2::read::GzDecoder::new(std::fs::File::open(archive)?));
+        for entry in tar.entries().context(damaged)? {
+            let mut entry = entry.context(damaged)?;
+            let path = entry.path()?.into_owned();
+            let Some(name) = path.file_name().map(|f| f.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            keep(&name, &mut entry)?;
         }
     }
     match found {
