@@ -66,6 +66,15 @@ impl From<pyman_resolver::TargetError> for Hinted {
     }
 }
 
+/// A request typed by the user; a bad one is a usage error with the valid forms.
+pub fn parse_request(text: &str) -> anyhow::Result<pyman_resolver::VersionRequest> {
+    text.parse()
+        .map_err(|e: pyman_resolver::request::RequestError| {
+            let hint = e.hint();
+            hinted(e, hint, 2)
+        })
+}
+
 /// Resolver errors carry their own hints.
 pub fn target_error(e: pyman_resolver::TargetError) -> anyhow::Error {
     anyhow::Error::new(Hinted::from(e))

@@ -161,6 +161,57 @@ pub fn select(cwd: &Path, env: &Env, home: &PymanHome) -> Result<Option<Selectio
     Ok(read_candidate(&home.global_version_file(), FileKind::Global)?.map(from_found))
 }
 
+/// Every pin visible from `cwd`, nearest first: `PYMAN_PYTHON`, each version
+/// file and `pyproject.toml` on the walk up (not only the one that decides),
+/// and the global default. For `pyman doctor`, and for telling which pins an
+/// uninstall or upgrade affects. Unreadable or invalid ones are errors.
+pub fn pins_in_chain(
+    cwd: &Path,
+    env: &Env,
+    home: &PymanHome,
+) -> Vec<Result<Selection, SelectError>> {
+    let mut out = Vec::new();
+    if let Some(value) = env.non_empty(env::PYMAN_PYTHON) {
+        let value = value.to_string_lossy().into_owned();
+        out.push(
+            value
+                .parse()
+                .map(|request| Selection {
+                    request,
+                    source: SelectionSource::Env {
+                        var: env::PYMAN_PYTHON,
+                    },
+                })
+                .map_err(|source| SelectError::Env {
+                    var: env::PYMAN_PYTHON,
+                    value,
+                    source,
+                }),
+        );
+    }
+    let kinds = [
+        FileKind::PythonVersion,
+        FileKind::PythonVersions,
+        FileKind::ToolVersions,
+        FileKind::Pyproject,
+    ];
+    let files = cwd
+        .ancestors()
+        .flat_map(|dir| kinds.map(|kind| (dir.join(kind.file_name()), kind)))
+        .chain(std::iter::once((
+            home.global_version_file(),
+            FileKind::Global,
+        )));
+    for (path, kind) in files {
+        match read_candidate(&path, kind) {
+            Ok(Some(found)) => out.push(Ok(from_found(found))),
+            Ok(None) => {}
+            Err(e) => out.push(Err(e.into())),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +311,25 @@ mod tests {
             t.select("a/b/c", &env),
             Err(SelectError::Env { .. })
         ));
+    }
+
+    #[test]
+    fn pins_in_chain_lists_every_pin_nearest_first() {
+        let t = Tree::new("chain");
+        t.write(".python-version", "3.11\n");
+        t.write("p/.tool-versions", "python 3.10\n");
+        t.write("p/q/.python-version", "bad-env-name\n");
+        t.write("home/version", "3.9\n");
+        let env = Env::from_pairs([("PYMAN_PYTHON", "3.13")]);
+        let pins = pins_in_chain(&t.dir("p/q"), &env, &t.home());
+        let text: Vec<String> = pins
+            .iter()
+            .map(|p| {
+                p.as_ref()
+                    .map_or_else(|_| "error".to_string(), |s| s.request.to_string())
+            })
+            .collect();
+        assert_eq!(text, ["3.13", "error", "3.10", "3.11", "3.9"]);
     }
 
     #[test]

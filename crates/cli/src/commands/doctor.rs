@@ -3,11 +3,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use pyman_resolver::inventory::Inventory;
-use pyman_resolver::project::read_candidate;
 use pyman_resolver::target::resolve;
 use pyman_resolver::venv::{PROJECT_VENV, read_venv};
-use pyman_resolver::version_file::FileKind;
-use pyman_resolver::{Selection, SelectionSource, VersionRequest};
 use serde::Serialize;
 
 use crate::app::App;
@@ -205,51 +202,9 @@ fn path_order(app: &App, out: &mut Vec<Finding>) {
 fn pins_and_venvs(app: &App, inventory: &Inventory, out: &mut Vec<Finding>) {
     let ctx = app.shim_context();
     let mut selections = Vec::new();
-    if let Some(v) = app.env().non_empty(pyman_resolver::env::PYMAN_PYTHON) {
-        match v.to_string_lossy().parse::<VersionRequest>() {
-            Ok(request) => selections.push(Selection {
-                request,
-                source: SelectionSource::Env {
-                    var: pyman_resolver::env::PYMAN_PYTHON,
-                },
-            }),
-            Err(e) => out.push(Finding::problem(
-                "pins",
-                format!("`PYMAN_PYTHON`: {e}"),
-                e.hint(),
-            )),
-        }
-    }
-    let mut files = Vec::new();
-    for dir in app.cwd().ancestors() {
-        for kind in [
-            FileKind::PythonVersion,
-            FileKind::PythonVersions,
-            FileKind::ToolVersions,
-            FileKind::Pyproject,
-        ] {
-            files.push((dir.join(kind.file_name()), kind));
-        }
-    }
-    files.push((app.home().global_version_file(), FileKind::Global));
-    for (path, kind) in files {
-        match read_candidate(&path, kind) {
-            Ok(Some(found)) => selections.push(Selection {
-                request: found.request.request,
-                source: if kind == FileKind::Global {
-                    SelectionSource::Global {
-                        path: found.path,
-                        line: found.request.line,
-                    }
-                } else {
-                    SelectionSource::File {
-                        path: found.path,
-                        line: found.request.line,
-                        kind,
-                    }
-                },
-            }),
-            Ok(None) => {}
+    for pin in pyman_resolver::selection::pins_in_chain(app.cwd(), app.env(), app.home()) {
+        match pin {
+            Ok(selection) => selections.push(selection),
             Err(e) => out.push(Finding::problem("pins", e.to_string(), e.hint())),
         }
     }

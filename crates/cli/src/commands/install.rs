@@ -111,12 +111,7 @@ async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
             jobs.push((text.clone(), Job::Archive(text.clone())));
             continue;
         }
-        let request: VersionRequest =
-            text.parse()
-                .map_err(|e: pyman_resolver::request::RequestError| {
-                    let hint = e.hint();
-                    hinted(e, hint, 2)
-                })?;
+        let request: VersionRequest = crate::error::parse_request(text)?;
         if matches!(request, VersionRequest::System | VersionRequest::Path(_)) {
             return Err(usage(
                 format!("`{request}` is not something pyman can install"),
@@ -271,10 +266,7 @@ pub fn list_available(app: &App, args: &ListArgs) -> Result<ExitCode> {
     let installer = installer(app, false)?;
     let index = rt.block_on(load_index(&installer, &args.index))?;
     let request = match &args.request {
-        Some(text) => Some(text.parse::<VersionRequest>().map_err(|e| {
-            let hint = e.hint();
-            hinted(e, hint, 2)
-        })?),
+        Some(text) => Some(crate::error::parse_request(text)?),
         None => None,
     };
     let mut builds: Vec<&Build> = index

@@ -18,12 +18,7 @@ pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
     let Some(text) = &args.request else {
         return show(app, args.global);
     };
-    let request: VersionRequest =
-        text.parse()
-            .map_err(|e: pyman_resolver::request::RequestError| {
-                let hint = e.hint();
-                hinted(e, hint, 2)
-            })?;
+    let request: VersionRequest = crate::error::parse_request(text)?;
     if let VersionRequest::Path(path) = &request
         && !path.is_file()
     {

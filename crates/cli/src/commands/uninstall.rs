@@ -4,8 +4,6 @@ use anyhow::Result;
 use pyman_installer::lock;
 use pyman_installer::managed;
 use pyman_resolver::inventory::Origin;
-use pyman_resolver::project::read_candidate;
-use pyman_resolver::version_file::FileKind;
 use pyman_resolver::{Inventory, VersionRequest};
 
 use crate::app::App;
@@ -16,12 +14,7 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
     let timeout = pyman_installer::Options::from_env(app.env()).lock_timeout;
     let mut removed = Vec::new();
     for text in &args.requests {
-        let request: VersionRequest =
-            text.parse()
-                .map_err(|e: pyman_resolver::request::RequestError| {
-                    let hint = e.hint();
-                    hinted(e, hint, 2)
-                })?;
+        let request: VersionRequest = crate::error::parse_request(text)?;
         if matches!(request, VersionRequest::System | VersionRequest::Path(_)) {
             return Err(usage(
                 format!("`{request}` is not an install pyman manages"),
@@ -101,31 +94,19 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
 
 /// Pins in this folder chain (and the global one) that now resolve to nothing.
 fn warn_dangling_pins(app: &App, inventory: &Inventory) {
-    let mut files = Vec::new();
-    for dir in app.cwd().ancestors() {
-        for kind in [
-            FileKind::PythonVersion,
-            FileKind::PythonVersions,
-            FileKind::ToolVersions,
-            FileKind::Pyproject,
-        ] {
-            files.push((dir.join(kind.file_name()), kind));
-        }
-    }
-    files.push((app.home().global_version_file(), FileKind::Global));
-    for (path, kind) in files {
-        let Ok(Some(found)) = read_candidate(&path, kind) else {
-            continue;
-        };
-        let request = &found.request.request;
+    for selection in pyman_resolver::selection::pins_in_chain(app.cwd(), app.env(), app.home())
+        .into_iter()
+        .flatten()
+    {
+        let request = &selection.request;
         if matches!(
             request,
             VersionRequest::Version { .. } | VersionRequest::Specifiers(_)
         ) && inventory.best(request).is_none()
         {
             app.printer.warn(format!(
-                "`{}` pins `{request}`, which no installed Python satisfies now",
-                path.display()
+                "{} pins `{request}`, which no installed Python satisfies now",
+                selection.source
             ));
             app.printer.hint(format!(
                 "reinstall it with `pyman install {request}`, or pin another version"

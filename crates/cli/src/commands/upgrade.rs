@@ -5,8 +5,6 @@ use std::sync::Arc;
 use anyhow::Result;
 use pyman_installer::{Outcome, managed};
 use pyman_resolver::inventory::Origin;
-use pyman_resolver::project::read_candidate;
-use pyman_resolver::version_file::FileKind;
 use pyman_resolver::{Interpreter, Version, VersionRequest};
 
 use crate::app::App;
@@ -20,13 +18,7 @@ pub fn run(app: &App, args: &crate::args::UpgradeArgs) -> Result<ExitCode> {
     let requests: Vec<VersionRequest> = args
         .requests
         .iter()
-        .map(|t| {
-            t.parse()
-                .map_err(|e: pyman_resolver::request::RequestError| {
-                    let hint = e.hint();
-                    hinted(e, hint, 2)
-                })
-        })
+        .map(|t| crate::error::parse_request(t))
         .collect::<Result<_>>()?;
     let inventory = app.refresh_inventory()?;
     let mut minors: BTreeMap<String, Vec<&Interpreter>> = BTreeMap::new();
@@ -113,36 +105,15 @@ pub fn run(app: &App, args: &crate::args::UpgradeArgs) -> Result<ExitCode> {
 /// Exact versions named by pins this run can see: the folder chain, the
 /// global default and `PYMAN_PYTHON`.
 fn exact_pins(app: &App) -> Vec<Version> {
-    let mut requests = Vec::new();
-    for dir in app.cwd().ancestors() {
-        for kind in [
-            FileKind::PythonVersion,
-            FileKind::PythonVersions,
-            FileKind::ToolVersions,
-        ] {
-            if let Ok(Some(f)) = read_candidate(&dir.join(kind.file_name()), kind) {
-                requests.push(f.request.request);
-            }
-        }
-    }
-    if let Ok(Some(f)) = read_candidate(&app.home().global_version_file(), FileKind::Global) {
-        requests.push(f.request.request);
-    }
-    if let Some(v) = app.env().non_empty(pyman_resolver::env::PYMAN_PYTHON)
-        && let Ok(r) = v.to_string_lossy().parse()
-    {
-        requests.push(r);
-    }
-    requests
+    pyman_resolver::selection::pins_in_chain(app.cwd(), app.env(), app.home())
         .into_iter()
-        .filter_map(|r| match r {
-            VersionRequest::Version { release, .. } => release.patch.and_then(|p| {
-                release.minor.map(|m| Version {
-                    major: release.major,
-                    minor: m,
-                    patch: p,
-                    pre: release.pre,
-                })
+        .flatten()
+        .filter_map(|s| match s.request {
+            VersionRequest::Version { release, .. } => Some(Version {
+                major: release.major,
+                minor: release.minor?,
+                patch: release.patch?,
+                pre: release.pre,
             }),
             _ => None,
         })

@@ -8,7 +8,7 @@ use pyman_resolver::venv::PROJECT_VENV;
 use pyman_resolver::{Selection, VersionRequest, platform};
 
 use crate::app::App;
-use crate::error::{fail, hinted, target_error};
+use crate::error::{fail, target_error};
 use crate::venv::{self, Base, Options};
 
 /// The interpreter to build from: `--python REQUEST`, else the selection's.
@@ -20,12 +20,7 @@ pub fn choose_interpreter(
     let ctx = app.shim_context();
     let (selection, resolved) = match python {
         Some(text) => {
-            let request: VersionRequest =
-                text.parse()
-                    .map_err(|e: pyman_resolver::request::RequestError| {
-                        let hint = e.hint();
-                        hinted(e, hint, 2)
-                    })?;
+            let request: VersionRequest = crate::error::parse_request(text)?;
             let selection = Selection {
                 request,
                 source: pyman_resolver::SelectionSource::Env { var: "--python" },
