@@ -134,23 +134,8 @@ fn from_found(found: Found) -> Selection {
 /// 4. the global default, `$PYMAN_HOME/version`;
 /// 5. else `None`.
 pub fn select(cwd: &Path, env: &Env, home: &PymanHome) -> Result<Option<Selection>, SelectError> {
-    if let Some(value) = env.non_empty(env::PYMAN_PYTHON) {
-        let value = value.to_string_lossy().into_owned();
-        return value
-            .parse()
-            .map(|request| {
-                Some(Selection {
-                    request,
-                    source: SelectionSource::Env {
-                        var: env::PYMAN_PYTHON,
-                    },
-                })
-            })
-            .map_err(|source| SelectError::Env {
-                var: env::PYMAN_PYTHON,
-                value,
-                source,
-            });
+    if let Some(selection) = env_selection(env) {
+        return selection.map(Some);
     }
     if let Some(found) = find_version_file(cwd)? {
         return Ok(Some(from_found(found)));
@@ -159,6 +144,29 @@ pub fn select(cwd: &Path, env: &Env, home: &PymanHome) -> Result<Option<Selectio
         return Ok(Some(from_found(found)));
     }
     Ok(read_candidate(&home.global_version_file(), FileKind::Global)?.map(from_found))
+}
+
+/// `PYMAN_PYTHON`, when set and not empty.
+fn env_selection(env: &Env) -> Option<Result<Selection, SelectError>> {
+    let value = env
+        .non_empty(env::PYMAN_PYTHON)?
+        .to_string_lossy()
+        .into_owned();
+    Some(
+        value
+            .parse()
+            .map(|request| Selection {
+                request,
+                source: SelectionSource::Env {
+                    var: env::PYMAN_PYTHON,
+                },
+            })
+            .map_err(|source| SelectError::Env {
+                var: env::PYMAN_PYTHON,
+                value,
+                source,
+            }),
+    )
 }
 
 /// Every pin visible from `cwd`, nearest first: `PYMAN_PYTHON`, each version
@@ -170,25 +178,7 @@ pub fn pins_in_chain(
     env: &Env,
     home: &PymanHome,
 ) -> Vec<Result<Selection, SelectError>> {
-    let mut out = Vec::new();
-    if let Some(value) = env.non_empty(env::PYMAN_PYTHON) {
-        let value = value.to_string_lossy().into_owned();
-        out.push(
-            value
-                .parse()
-                .map(|request| Selection {
-                    request,
-                    source: SelectionSource::Env {
-                        var: env::PYMAN_PYTHON,
-                    },
-                })
-                .map_err(|source| SelectError::Env {
-                    var: env::PYMAN_PYTHON,
-                    value,
-                    source,
-                }),
-        );
-    }
+    let mut out: Vec<_> = env_selection(env).into_iter().collect();
     let kinds = [
         FileKind::PythonVersion,
         FileKind::PythonVersions,
