@@ -597,3 +597,78 @@ fn unknown_versions_and_bad_indexes_are_explained() {
     let out = ctx.pyman("", &["list", "--available", "3.12"]);
     out.ok().stdout_has("cpython-3.12.");
 }
+
+#[test]
+fn ctrl_c_during_an_install_removes_its_scratch_and_exits_130() {
+    let Some(py) = fixtures::require(1) else {
+        return;
+    };
+    let ctx = TestContext::new();
+    let server = Server::start();
+    let a = fixtures::install_only(py[0]);
+    let json = serve(&server, &[(py[0], &a)]);
+    server.fail_next(&a.file_name, vec![Fault::Slow(Duration::from_millis(40))]);
+    let mut cmd = std::process::Command::new(crate::common::pyman_bin());
+    cmd.env_clear()
+        .args(["install", &py[0].minor, "--downloads-json", &json]);
+    for (k, v) in &ctx.env {
+        cmd.env(k, v);
+    }
+    let child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let temp = ctx.pyman_home.join("pythons/.temp");
+    let start = Instant::now();
+    while !std::fs::read_dir(&temp)
+        .map(|e| e.flatten().any(|e| e.path().join("attempt-1/bin").exists()))
+        .unwrap_or(false)
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the install never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted: nothing was installed"));
+    assert!(installs(&ctx).is_empty());
+    assert_no_leftovers(&ctx);
+}
+
+#[test]
+fn auto_install_lets_a_shim_install_its_missing_selection() {
+    let Some(py) = fixtures::require(1) else {
+        return;
+    };
+    let ctx = TestContext::new();
+    let server = Server::start();
+    let a = fixtures::install_only(py[0]);
+    let json = serve(&server, &[(py[0], &a)]);
+    ctx.pyman("", &["rehash"]).ok();
+    ctx.write("p/.python-version", &py[0].minor);
+    // Without the variable: the shim says what to run, and installs nothing.
+    ctx.run("p", "python", &["-V"])
+        .code(1)
+        .stderr_has(&format!("pyman install {}", py[0].minor));
+    assert_eq!(server.hits(&a.file_name), 0);
+    let out = ctx.run_env(
+        "p",
+        "python",
+        &["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+        &[("PYMAN_AUTO_INSTALL", "1"), ("PYMAN_DOWNLOADS_JSON", &json)],
+    );
+    // The install's output goes to stderr; stdout is the program's alone.
+    assert_eq!(out.ok().stdout, format!("{}\n", py[0].version), "{out}");
+    out.stderr_has("PYMAN_AUTO_INSTALL is set")
+        .stderr_has("Installed Python");
+    assert_eq!(installs(&ctx), vec![key(py[0])]);
+}
