@@ -41,6 +41,7 @@ pub enum Command {
     ///   pyman pin 3.12
     ///   pyman pin '>=3.11,<3.13'
     ///   pyman pin --global 3.13
+    #[command(verbatim_doc_comment)]
     Pin(PinArgs),
     /// Show which Python this folder selects, why, and where it is
     Current(CurrentArgs),
@@ -58,6 +59,7 @@ pub enum Command {
     ///   pyman install 3.12
     ///   pyman install 3.11 3.13t
     ///   pyman install ./cpython-3.12.4-x86_64-unknown-linux-gnu-install_only.tar.gz --sha256 …
+    #[command(verbatim_doc_comment)]
     Install(InstallArgs),
     /// Remove interpreters that pyman installed (never discovered ones)
     Uninstall(UninstallArgs),
@@ -69,11 +71,13 @@ pub enum Command {
     ///   pyman venv
     ///   pyman venv --python 3.11 .venv-311
     ///   pyman venv --recreate          (lists the old venv's packages first)
+    #[command(verbatim_doc_comment)]
     Venv(VenvArgs),
     /// Run a command in the selected venv (its bin first on PATH, VIRTUAL_ENV set)
     ///
     ///   pyman run -- pip install requests
     ///   pyman run --python 3.11 -- python -m pytest
+    #[command(verbatim_doc_comment)]
     Run(RunArgs),
     /// Install the newest patch of each installed minor version, and move venvs to it
     Upgrade(UpgradeArgs),
@@ -94,6 +98,7 @@ pub enum Command {
     ///   pyman completions bash > ~/.local/share/bash-completion/completions/pyman
     ///   pyman completions zsh > ~/.zfunc/_pyman
     ///   pyman completions fish > ~/.config/fish/completions/pyman.fish
+    #[command(verbatim_doc_comment)]
     Completions(CompletionsArgs),
     /// Update or remove pyman itself
     #[command(name = "self", subcommand)]
