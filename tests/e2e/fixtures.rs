@@ -125,7 +125,7 @@ pub fn require(n: usize) -> Option<Vec<&'static SourcePython>> {
 
 /// Bump when the fixture layout changes: cached fixtures of another version
 /// are rebuilt.
-const FIXTURE_FORMAT: u32 = 3;
+const FIXTURE_FORMAT: u32 = 4;
 
 /// Fixtures live on disk in cargo's target tmp folder and are reused by later
 /// runs (built once, atomically); they are derived from the machine's
@@ -195,6 +195,12 @@ fn copy_tree(src: &Path, dst: &Path, rel: &Path) {
         let ft = e.file_type().unwrap();
         if ft.is_symlink() {
             let target = fs::read_link(e.path()).unwrap();
+            // Distribution builds link into /etc (Debian's sitecustomize);
+            // python-build-standalone archives have no absolute links, and
+            // pyman rightly refuses them.
+            if target.is_absolute() {
+                continue;
+            }
             std::os::unix::fs::symlink(target, dst.join(&r)).unwrap();
         } else if ft.is_dir() {
             copy_tree(src, dst, &r);
@@ -409,4 +415,67 @@ pub fn hostile(kind: &str) -> Archive {
         format!("cpython-3.12.99+hostile-{kind}-install_only.tar.gz"),
         gz.finish().unwrap(),
     )
+}
+
+/// Debian's own CPython 3.11 (`/usr/bin/python3.11`, libpython linked in),
+/// in python-build-standalone layout: with pyenv's 3.11, two real patches of
+/// one minor, for `pyman upgrade`. Debian strips ensurepip's wheels; PBS
+/// builds have them, so pyenv 3.11's are added. `None` where either is missing.
+pub fn debian_311() -> Option<(SourcePython, Archive)> {
+    let exe = Path::new("/usr/bin/python3.11");
+    let stdlib = Path::new("/usr/lib/python3.11");
+    let pyenv = sources().iter().find(|s| s.minor == "3.11")?;
+    if !exe.is_file() || !stdlib.join("os.py").is_file() {
+        return None;
+    }
+    let out = std::process::Command::new(exe)
+        .args([
+            "-I",
+            "-S",
+            "-c",
+            "import sys; print('%d.%d.%d' % sys.version_info[:3])",
+        ])
+        .output()
+        .ok()?;
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if version.is_empty() || version == pyenv.version {
+        return None;
+    }
+    let src = SourcePython {
+        minor: "3.11".into(),
+        version: version.clone(),
+        prefix: PathBuf::from("/usr"),
+    };
+    let archive = cached(&format!("debian-{version}"), || {
+        let root = work_dir().join(format!("tree-debian-{version}"));
+        build_once(&root, |tmp| {
+            let py = tmp.join("python");
+            fs::create_dir_all(py.join("bin")).unwrap();
+            fs::copy(exe, py.join("bin/python3.11")).unwrap();
+            std::os::unix::fs::symlink("python3.11", py.join("bin/python3")).unwrap();
+            copy_tree(
+                Path::new("/usr/lib"),
+                &py.join("lib"),
+                Path::new("python3.11"),
+            );
+            let bundled = py.join("lib/python3.11/ensurepip/_bundled");
+            copy_tree(
+                &pyenv.prefix.join("lib/python3.11/ensurepip"),
+                &py.join("lib/python3.11/ensurepip"),
+                Path::new("_bundled"),
+            );
+            assert!(bundled.is_dir());
+        });
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        {
+            let mut b = tar::Builder::new(&mut gz);
+            append_tree(&mut b, &root.join("python"), "python");
+            b.finish().unwrap();
+        }
+        Archive::new(
+            format!("cpython-{version}+debian-{}-install_only.tar.gz", target()),
+            gz.finish().unwrap(),
+        )
+    });
+    Some((src, archive))
 }

@@ -369,3 +369,97 @@ fn venv_bad_input_is_explained_and_leaves_nothing() {
         .ok()
         .stderr_has("Nothing to upgrade");
 }
+
+fn entry(version: &str, url: &str, sha: &str) -> String {
+    let p: Vec<&str> = version.split('.').collect();
+    format!(
+        r#""cpython-{version}-linux-{arch}-gnu":{{"name":"cpython","arch":{{"family":"{arch}","variant":null}},"os":"linux","libc":"gnu","major":{},"minor":{},"patch":{},"prerelease":"","variant":null,"build":"1","url":"{url}","sha256":"{sha}"}}"#,
+        p[0],
+        p[1],
+        p[2],
+        arch = arch()
+    )
+}
+
+#[test]
+fn upgrade_moves_default_and_project_venvs_to_the_new_patch() {
+    let Some((old, old_archive)) = fixtures::debian_311() else {
+        eprintln!(
+            "SKIPPED: needs Debian's /usr/bin/python3.11 and a different pyenv 3.11.x (two patches of one minor)"
+        );
+        return;
+    };
+    let new = fixtures::sources()
+        .iter()
+        .find(|s| s.minor == "3.11")
+        .unwrap();
+    if old.version > new.version {
+        eprintln!(
+            "SKIPPED: Debian's 3.11 ({}) is newer than pyenv's ({})",
+            old.version, new.version
+        );
+        return;
+    }
+    let new_archive = fixtures::install_only(new);
+    let ctx = TestContext::new();
+    let server = Server::start();
+    let old_url = server.add(&old_archive.file_name, old_archive.bytes.clone());
+    let new_url = server.add(&new_archive.file_name, new_archive.bytes.clone());
+    let only_old = server.add(
+        "old.json",
+        format!("{{{}}}", entry(&old.version, &old_url, &old_archive.sha256))
+            .into_bytes()
+            .into(),
+    );
+    let both = server.add(
+        "both.json",
+        format!(
+            "{{{},\n{}}}",
+            entry(&old.version, &old_url, &old_archive.sha256),
+            entry(&new.version, &new_url, &new_archive.sha256)
+        )
+        .into_bytes()
+        .into(),
+    );
+
+    ctx.pyman("", &["install", "3.11", "--downloads-json", &only_old])
+        .ok();
+    ctx.pyman("", &["pin", "--global", "3.11"]).ok();
+    ctx.pyman("proj", &["pin", "3.11"])
+        .ok()
+        .stderr_has("Created `");
+    ctx.write("keep/.python-version", format!("{}\n", old.version));
+    let version = "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.prefix)";
+    let before = ctx.run("proj", "python", &["-c", version]);
+    assert!(before.ok().stdout.starts_with(&old.version), "{before}");
+
+    // From a folder whose pin names the old patch: it is kept.
+    let out = ctx.pyman("keep", &["upgrade", "--downloads-json", &both]);
+    out.ok()
+        .stderr_has(&format!(
+            "Upgraded Python 3.11: {} -> {}",
+            old.version, new.version
+        ))
+        .stderr_has(&format!("Kept Python {}: a pin names it", old.version));
+    // The project venv and the default venv now run the new patch, unrebuilt.
+    let venv = ctx.work.join("proj/.venv");
+    let after = ctx.run("proj", "python", &["-c", version]);
+    assert_eq!(
+        after.ok().stdout,
+        format!("{}\n{}\n", new.version, venv.display()),
+        "{after}"
+    );
+    let default = ctx
+        .pyman_home
+        .join(format!("venvs/cpython-3.11-linux-{}-gnu", arch()));
+    let out = ctx.run("elsewhere", "python", &["-c", version]);
+    assert_eq!(
+        out.ok().stdout,
+        format!("{}\n{}\n", new.version, default.display())
+    );
+    // Elsewhere, the old patch goes.
+    ctx.pyman("elsewhere", &["uninstall", &old.version]).ok();
+    ctx.pyman("elsewhere", &["upgrade", "--downloads-json", &both])
+        .ok()
+        .stderr_has("is up to date");
+}
