@@ -104,12 +104,12 @@ pub fn remove(home: &PymanHome, key: &str) -> io::Result<()> {
             format!("`{}` is not an install made by pyman", target.display()),
         ));
     }
-    std::fs::create_dir_all(home.scratch())?;
+    fs_err::create_dir_all(home.scratch())?;
     let doomed = tempfile::Builder::new()
         .prefix(&format!("{key}.removing."))
         .tempdir_in(home.scratch())?;
     let aside = doomed.path().join("install");
-    std::fs::rename(&target, &aside)?;
+    fs_err::rename(&target, &aside)?;
     doomed.close()
 }
 
@@ -129,7 +129,7 @@ pub fn update_minor_link(home: &PymanHome, minor_key: &str) -> io::Result<Option
         .find(|i| i.minor_key() == minor_key);
     let Some(newest) = newest else {
         if std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()) {
-            std::fs::remove_file(&link)?;
+            fs_err::remove_file(&link)?;
         }
         return Ok(None);
     };
@@ -139,10 +139,10 @@ pub fn update_minor_link(home: &PymanHome, minor_key: &str) -> io::Result<Option
             return Ok(Some(link));
         }
         let tmp = home.pythons().join(format!(".{minor_key}.link-tmp"));
-        let _ = std::fs::remove_file(&tmp);
+        let _ = fs_err::remove_file(&tmp);
         // Relative, so the data folder can move.
         std::os::unix::fs::symlink(&newest.key, &tmp)?;
-        std::fs::rename(&tmp, &link)?;
+        fs_err::rename(&tmp, &link)?;
         Ok(Some(link))
     }
     #[cfg(not(unix))]
@@ -173,7 +173,7 @@ pub fn mark_externally_managed(install: &Path, version: &Version) -> io::Result<
             .join(format!("python{}.{}", version.major, version.minor))
     };
     if stdlib.is_dir() {
-        std::fs::write(stdlib.join("EXTERNALLY-MANAGED"), EXTERNALLY_MANAGED)?;
+        fs_err::write(stdlib.join("EXTERNALLY-MANAGED"), EXTERNALLY_MANAGED)?;
     }
     Ok(())
 }

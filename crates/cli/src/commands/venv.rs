@@ -105,7 +105,7 @@ pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
         }
         None => {
             if target.is_dir() {
-                std::fs::remove_dir(&target)?;
+                fs_err::remove_dir(&target)?;
             }
             venv::create(&base, &target, &options)?;
         }
