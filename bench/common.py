@@ -70,3 +70,16 @@ def median_ms(xs):
 def tempdir(prefix, parent=None):
     d = tempfile.mkdtemp(prefix=prefix, dir=parent)
     return d, lambda: shutil.rmtree(d, ignore_errors=True)
+
+
+def interpreter_and_pyman(no_build):
+    """The pyenv CPython to benchmark with, and the release `pyman` (built
+    unless `no_build`): (version, prefix, pyman). Exits when there is none."""
+    py = pyenv_python("3.12") or pyenv_python("3.11")
+    if not py:
+        sys.exit("needs a pyenv CPython 3.12 or 3.11 to benchmark with")
+    version, prefix = py
+    pyman = os.path.join(RELEASE, "pyman")
+    if not no_build:
+        pyman, _ = build_release()
+    return version, prefix, pyman

@@ -26,7 +26,7 @@ import tarfile
 import threading
 import time
 
-from common import build_release, pyenv_python, tempdir
+from common import interpreter_and_pyman, tempdir
 
 
 def build_archive(version, prefix, out_dir):
@@ -70,13 +70,7 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--dir", help="where to install (e.g. /dev/shm to time the tools, not the disk)")
     args = ap.parse_args()
-    py = pyenv_python("3.12") or pyenv_python("3.11")
-    if not py:
-        sys.exit("needs a pyenv CPython 3.12 or 3.11")
-    version, prefix = py
-    pyman = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "release", "pyman")
-    if not args.no_build:
-        pyman, _ = build_release()
+    version, prefix, pyman = interpreter_and_pyman(args.no_build)
 
     tmp, cleanup = tempdir("pyman-install-bench-", args.dir)
     try:

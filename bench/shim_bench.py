@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 
-from common import build_release, max_rss_kib, median_ms, pyenv_python, pyenv_root, tempdir, time_commands
+from common import interpreter_and_pyman, max_rss_kib, median_ms, pyenv_root, tempdir, time_commands
 
 
 def install_peers(tmp):
@@ -43,14 +43,7 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     args = ap.parse_args()
 
-    py = pyenv_python("3.12") or pyenv_python("3.11")
-    if not py:
-        sys.exit("needs a pyenv CPython 3.12 or 3.11 to benchmark against")
-    version, prefix = py
-    if args.no_build:
-        pyman = os.path.join(os.path.dirname(__file__), "..", "target", "release", "pyman")
-    else:
-        pyman, _ = build_release()
+    version, prefix, pyman = interpreter_and_pyman(args.no_build)
 
     tmp, cleanup = tempdir("pyman-bench-")
     try:

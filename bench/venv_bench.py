@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from common import build_release, pyenv_python, pyenv_root, tempdir
+from common import interpreter_and_pyman, pyenv_root, tempdir
 
 
 def main():
@@ -22,13 +22,8 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--dir")
     args = ap.parse_args()
-    py = pyenv_python("3.12") or pyenv_python("3.11")
-    if not py:
-        sys.exit("needs a pyenv CPython 3.12 or 3.11")
-    version, prefix = py
-    pyman = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "release", "pyman")
-    if not args.no_build:
-        pyman, _ = build_release()
+    version, prefix, pyman = interpreter_and_pyman(args.no_build)
+
     tmp, cleanup = tempdir("pyman-venv-bench-", args.dir)
     try:
         home = os.path.join(tmp, "home")

@@ -479,3 +479,37 @@ pub fn debian_311() -> Option<(SourcePython, Archive)> {
     });
     Some((src, archive))
 }
+
+/// One downloads-JSON entry in python-build-standalone's (uv's) format, for
+/// this machine's CPU. `os` and `libc`: `linux`/`gnu`, `windows`/`none`.
+pub fn index_entry(version: &str, os: &str, libc: &str, url: &str, sha256: Option<&str>) -> String {
+    let p: Vec<&str> = version.split('.').collect();
+    let sha = sha256.map_or("null".to_string(), |s| format!("\"{s}\""));
+    format!(
+        r#""cpython-{version}-{os}-{arch}-{libc}":{{"name":"cpython","arch":{{"family":"{arch}","variant":null}},"os":"{os}","libc":"{libc}","major":{},"minor":{},"patch":{},"prerelease":"","variant":null,"build":"20250101","url":"{url}","sha256":{sha}}}"#,
+        p[0],
+        p[1],
+        p[2],
+        arch = std::env::consts::ARCH
+    )
+}
+
+/// A downloads JSON of these entries.
+pub fn downloads_json(entries: &[String]) -> String {
+    format!("{{{}}}", entries.join(",\n"))
+}
+
+/// Serves `archives` and a downloads JSON naming them; returns the JSON's URL.
+pub fn serve(server: &crate::server::Server, archives: &[(&SourcePython, &Archive)]) -> String {
+    let entries: Vec<String> = archives
+        .iter()
+        .map(|(src, a)| {
+            let url = server.add(&a.file_name, a.bytes.clone());
+            index_entry(&src.version, "linux", "gnu", &url, Some(&a.sha256))
+        })
+        .collect();
+    server.add(
+        "downloads.json",
+        downloads_json(&entries).into_bytes().into(),
+    )
+}

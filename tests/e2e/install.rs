@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::common::TestContext;
-use crate::fixtures::{self, Archive, SourcePython};
+use crate::fixtures::{self, SourcePython};
 use crate::server::{Fault, Server};
 
 const GITHUB: &str =
@@ -17,38 +17,6 @@ fn arch() -> &'static str {
     } else {
         "x86_64"
     }
-}
-
-/// One downloads-JSON entry, in python-build-standalone's (uv's) format.
-fn entry(version: &str, url: &str, sha256: Option<&str>) -> String {
-    let p: Vec<&str> = version.split('.').collect();
-    let sha = sha256.map_or("null".to_string(), |s| format!("\"{s}\""));
-    format!(
-        r#""cpython-{version}-linux-{arch}-gnu":{{"name":"cpython","arch":{{"family":"{arch}","variant":null}},"os":"linux","libc":"gnu","major":{},"minor":{},"patch":{},"prerelease":"","variant":null,"build":"20250101","url":"{url}","sha256":{sha}}}"#,
-        p[0],
-        p[1],
-        p[2],
-        arch = arch()
-    )
-}
-
-fn downloads(entries: &[String]) -> String {
-    format!("{{{}}}", entries.join(",\n"))
-}
-
-/// Serves `archives` and a downloads JSON naming them; returns the JSON's URL.
-fn serve(server: &Server, archives: &[(&SourcePython, &Archive)]) -> String {
-    let entries: Vec<String> = archives
-        .iter()
-        .map(|(src, a)| {
-            entry(
-                &src.version,
-                &server.add(&a.file_name, a.bytes.clone()),
-                Some(&a.sha256),
-            )
-        })
-        .collect();
-    server.add("downloads.json", downloads(&entries).into_bytes().into())
 }
 
 /// Installed builds (the per-minor links are not installs).
@@ -94,7 +62,7 @@ fn installs_two_versions_side_by_side_and_they_run() {
     let ctx = TestContext::new();
     let server = Server::start();
     let (a, b) = (fixtures::install_only(py[0]), fixtures::install_only(py[1]));
-    let json = serve(&server, &[(py[0], &a), (py[1], &b)]);
+    let json = fixtures::serve(&server, &[(py[0], &a), (py[1], &b)]);
     let out = ctx.pyman(
         "",
         &[
@@ -209,8 +177,10 @@ fn mirror_file_urls_and_direct_archives() {
     // --mirror: the JSON names GitHub; the mirror serves the same paths.
     let server = Server::start();
     server.add(&format!("20250101/{}", a.file_name), a.bytes.clone());
-    let gh = downloads(&[entry(
+    let gh = fixtures::downloads_json(&[fixtures::index_entry(
         &py[0].version,
+        "linux",
+        "gnu",
         &format!("{GITHUB}/{}", a.file_name),
         Some(&a.sha256),
     )]);
@@ -229,8 +199,10 @@ fn mirror_file_urls_and_direct_archives() {
 
     // file:// for both the JSON and the archive: air-gapped.
     let archive = ctx.write(&format!("dl/{}", a.file_name), a.bytes.as_slice());
-    let local = downloads(&[entry(
+    let local = fixtures::downloads_json(&[fixtures::index_entry(
         &py[0].version,
+        "linux",
+        "gnu",
         &format!("file://{}", archive.display()),
         Some(&a.sha256),
     )]);
@@ -326,9 +298,15 @@ fn a_checksum_mismatch_installs_nothing_and_is_not_retried() {
     let url = server.add(&a.file_name, a.bytes.clone());
     let json = server.add(
         "d.json",
-        downloads(&[entry(&py[0].version, &url, Some(&"ab".repeat(32)))])
-            .into_bytes()
-            .into(),
+        fixtures::downloads_json(&[fixtures::index_entry(
+            &py[0].version,
+            "linux",
+            "gnu",
+            &url,
+            Some(&"ab".repeat(32)),
+        )])
+        .into_bytes()
+        .into(),
     );
     ctx.pyman("", &["install", &py[0].minor, "--downloads-json", &json])
         .code(1)
@@ -343,9 +321,15 @@ fn a_checksum_mismatch_installs_nothing_and_is_not_retried() {
     // An entry without a checksum is refused before any download.
     let json = server.add(
         "nosha.json",
-        downloads(&[entry(&py[0].version, &url, None)])
-            .into_bytes()
-            .into(),
+        fixtures::downloads_json(&[fixtures::index_entry(
+            &py[0].version,
+            "linux",
+            "gnu",
+            &url,
+            None,
+        )])
+        .into_bytes()
+        .into(),
     );
     ctx.pyman("", &["install", &py[0].minor, "--downloads-json", &json])
         .code(1)
@@ -361,7 +345,7 @@ fn http_failures_are_retried_or_explained() {
     let ctx = TestContext::new();
     let server = Server::start();
     let a = fixtures::install_only(py[0]);
-    let json = serve(&server, &[(py[0], &a)]);
+    let json = fixtures::serve(&server, &[(py[0], &a)]);
     let install = || ctx.pyman("", &["install", &py[0].minor, "--downloads-json", &json]);
 
     // 500, then a body cut in the middle, then success.
@@ -389,8 +373,10 @@ fn http_failures_are_retried_or_explained() {
     // 404: not retried.
     let missing = server.add(
         "m.json",
-        downloads(&[entry(
+        fixtures::downloads_json(&[fixtures::index_entry(
             &py[0].version,
+            "linux",
+            "gnu",
             &format!("{}/nope.tar.gz", server.url),
             Some(&a.sha256),
         )])
@@ -404,8 +390,10 @@ fn http_failures_are_retried_or_explained() {
     assert_eq!(server.hits("nope.tar.gz"), 1);
 
     // A connection refused: a clear error naming the URL.
-    let dead = downloads(&[entry(
+    let dead = fixtures::downloads_json(&[fixtures::index_entry(
         &py[0].version,
+        "linux",
+        "gnu",
         "http://127.0.0.1:9/x.tar.gz",
         Some(&a.sha256),
     )]);
@@ -433,9 +421,15 @@ fn hostile_archives_fail_and_write_nothing_outside() {
         let url = server.add(&a.file_name, a.bytes.clone());
         let json = server.add(
             &format!("{kind}.json"),
-            downloads(&[entry("3.12.99", &url, Some(&a.sha256))])
-                .into_bytes()
-                .into(),
+            fixtures::downloads_json(&[fixtures::index_entry(
+                "3.12.99",
+                "linux",
+                "gnu",
+                &url,
+                Some(&a.sha256),
+            )])
+            .into_bytes()
+            .into(),
         );
         ctx.pyman("", &["install", "3.12.99", "--downloads-json", &json])
             .code(1)
@@ -456,7 +450,7 @@ fn eight_concurrent_installs_of_one_version_download_it_once() {
     let ctx = TestContext::new();
     let server = Server::start();
     let a = fixtures::install_only(py[0]);
-    let json = serve(&server, &[(py[0], &a)]);
+    let json = fixtures::serve(&server, &[(py[0], &a)]);
     let children: Vec<_> = (0..8)
         .map(|_| {
             let mut cmd = ctx.shell_command(
@@ -491,7 +485,7 @@ fn a_killed_install_leaves_nothing_a_later_run_trips_over() {
     let ctx = TestContext::new();
     let server = Server::start();
     let a = fixtures::install_only(py[0]);
-    let json = serve(&server, &[(py[0], &a)]);
+    let json = fixtures::serve(&server, &[(py[0], &a)]);
     server.fail_next(&a.file_name, vec![Fault::Slow(Duration::from_millis(40))]);
     let mut child = std::process::Command::new(crate::common::pyman_bin());
     child
@@ -543,7 +537,7 @@ fn uninstall_removes_managed_installs_only_and_names_orphaned_pins() {
     let ctx = TestContext::with_pythons(&[py[1]]);
     let server = Server::start();
     let a = fixtures::install_only(py[0]);
-    let json = serve(&server, &[(py[0], &a)]);
+    let json = fixtures::serve(&server, &[(py[0], &a)]);
     ctx.write("p/.python-version", &py[0].minor);
     // No argument: installs what the folder selects.
     ctx.pyman("p", &["install", "--downloads-json", &json])
@@ -606,7 +600,7 @@ fn ctrl_c_during_an_install_removes_its_scratch_and_exits_130() {
     let ctx = TestContext::new();
     let server = Server::start();
     let a = fixtures::install_only(py[0]);
-    let json = serve(&server, &[(py[0], &a)]);
+    let json = fixtures::serve(&server, &[(py[0], &a)]);
     server.fail_next(&a.file_name, vec![Fault::Slow(Duration::from_millis(40))]);
     let mut cmd = std::process::Command::new(crate::common::pyman_bin());
     cmd.env_clear()
@@ -652,7 +646,7 @@ fn auto_install_lets_a_shim_install_its_missing_selection() {
     let ctx = TestContext::new();
     let server = Server::start();
     let a = fixtures::install_only(py[0]);
-    let json = serve(&server, &[(py[0], &a)]);
+    let json = fixtures::serve(&server, &[(py[0], &a)]);
     ctx.pyman("", &["rehash"]).ok();
     ctx.write("p/.python-version", &py[0].minor);
     // Without the variable: the shim says what to run, and installs nothing.

@@ -107,17 +107,7 @@ fn install_sh_then_the_readme_quick_start_in_a_fresh_login_shell() {
 
     // The interpreter the quick start installs, from the local server.
     let a = fixtures::install_only(src);
-    let url = server.add(&a.file_name, a.bytes.clone());
-    let p: Vec<&str> = src.version.split('.').collect();
-    let json = format!(
-        r#"{{"k":{{"name":"cpython","arch":{{"family":"{arch}","variant":null}},"os":"linux","libc":"gnu","major":{},"minor":{},"patch":{},"prerelease":"","variant":null,"url":"{url}","sha256":"{}"}}}}"#,
-        p[0],
-        p[1],
-        p[2],
-        a.sha256,
-        arch = std::env::consts::ARCH
-    );
-    let json_url = server.add("downloads.json", json.into_bytes().into());
+    let json_url = fixtures::serve(&server, &[(src, &a)]);
 
     let script = quick_start();
     assert!(script.contains("python --version"), "{script}");

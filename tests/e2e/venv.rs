@@ -22,18 +22,7 @@ fn with_managed(src: &SourcePython) -> (TestContext, Server) {
     let ctx = TestContext::new();
     let server = Server::start();
     let a = fixtures::install_only(src);
-    let url = server.add(&a.file_name, a.bytes.clone());
-    let p: Vec<&str> = src.version.split('.').collect();
-    let json = format!(
-        r#"{{"cpython-{v}-linux-{arch}-gnu":{{"name":"cpython","arch":{{"family":"{arch}","variant":null}},"os":"linux","libc":"gnu","major":{},"minor":{},"patch":{},"prerelease":"","variant":null,"build":"1","url":"{url}","sha256":"{}"}}}}"#,
-        p[0],
-        p[1],
-        p[2],
-        a.sha256,
-        v = src.version,
-        arch = arch()
-    );
-    let json_url = server.add("d.json", json.into_bytes().into());
+    let json_url = fixtures::serve(&server, &[(src, &a)]);
     ctx.pyman("", &["install", &src.minor, "--downloads-json", &json_url])
         .ok()
         .stderr_has("Created its default venv");
@@ -370,17 +359,6 @@ fn venv_bad_input_is_explained_and_leaves_nothing() {
         .stderr_has("Nothing to upgrade");
 }
 
-fn entry(version: &str, url: &str, sha: &str) -> String {
-    let p: Vec<&str> = version.split('.').collect();
-    format!(
-        r#""cpython-{version}-linux-{arch}-gnu":{{"name":"cpython","arch":{{"family":"{arch}","variant":null}},"os":"linux","libc":"gnu","major":{},"minor":{},"patch":{},"prerelease":"","variant":null,"build":"1","url":"{url}","sha256":"{sha}"}}"#,
-        p[0],
-        p[1],
-        p[2],
-        arch = arch()
-    )
-}
-
 #[test]
 fn upgrade_moves_default_and_project_venvs_to_the_new_patch() {
     let Some((old, old_archive)) = fixtures::debian_311() else {
@@ -407,16 +385,37 @@ fn upgrade_moves_default_and_project_venvs_to_the_new_patch() {
     let new_url = server.add(&new_archive.file_name, new_archive.bytes.clone());
     let only_old = server.add(
         "old.json",
-        format!("{{{}}}", entry(&old.version, &old_url, &old_archive.sha256))
-            .into_bytes()
-            .into(),
+        format!(
+            "{{{}}}",
+            fixtures::index_entry(
+                &old.version,
+                "linux",
+                "gnu",
+                &old_url,
+                Some(&old_archive.sha256)
+            )
+        )
+        .into_bytes()
+        .into(),
     );
     let both = server.add(
         "both.json",
         format!(
             "{{{},\n{}}}",
-            entry(&old.version, &old_url, &old_archive.sha256),
-            entry(&new.version, &new_url, &new_archive.sha256)
+            fixtures::index_entry(
+                &old.version,
+                "linux",
+                "gnu",
+                &old_url,
+                Some(&old_archive.sha256)
+            ),
+            fixtures::index_entry(
+                &new.version,
+                "linux",
+                "gnu",
+                &new_url,
+                Some(&new_archive.sha256)
+            )
         )
         .into_bytes()
         .into(),

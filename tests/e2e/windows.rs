@@ -158,9 +158,13 @@ fn windows_shims_forward_exactly_under_wine() {
     let (name, bytes) = archive(&ctx.wine.fixtures, true);
     let digest = sha(&bytes);
     let url = server.add(&name, bytes.into());
-    let json = format!(
-        r#"{{"k":{{"name":"cpython","arch":{{"family":"x86_64","variant":null}},"os":"windows","libc":"none","major":3,"minor":12,"patch":4,"prerelease":"","variant":null,"url":"{url}","sha256":"{digest}"}}}}"#
-    );
+    let json = crate::fixtures::downloads_json(&[crate::fixtures::index_entry(
+        "3.12.4",
+        "windows",
+        "none",
+        &url,
+        Some(&digest),
+    )]);
     let json_url = server.add("d.json", json.into_bytes().into());
     let out = ctx.pyman(&["install", "3.12", "--downloads-json", &json_url], "");
     out.ok()
