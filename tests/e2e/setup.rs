@@ -70,12 +70,7 @@ fn install_sh(ctx: &TestContext, server: &Server, args: &[&str]) -> Out {
         &mut cmd,
         &[("PYMAN_DOWNLOAD_URL", format!("{}/rel", server.url))],
     );
-    let o = cmd.output().unwrap();
-    Out {
-        code: o.status.code(),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    Out::from(cmd.output().unwrap())
 }
 
 fn quick_start() -> String {
@@ -270,12 +265,7 @@ fn self_update_replaces_both_binaries_verified_and_self_uninstall_removes_everyt
             &mut cmd,
             &[("PYMAN_DOWNLOAD_URL", format!("{}/rel", server.url))],
         );
-        let o = cmd.output().unwrap();
-        Out {
-            code: o.status.code(),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
+        Out::from(cmd.output().unwrap())
     };
     run(&["self", "update"])
         .ok()

@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::UNIX_EPOCH;
 
 use anyhow::{Context as _, Result};
@@ -264,7 +263,14 @@ impl ProbeCache {
         let value = match self.entries.get(&key) {
             Some(v) => v.clone(),
             None => {
-                let v = run_probe(exe).unwrap_or_else(|| "-".to_string());
+                // `-config` scripts are not interpreters; "-" caches a failure.
+                let v = (!exe.to_string_lossy().contains("-config"))
+                    .then(|| pyman_installer::probe::probe(exe).ok())
+                    .flatten()
+                    .map_or_else(
+                        || "-".to_string(),
+                        |(v, variant)| format!("{v} {}", variant.name()),
+                    );
                 self.entries.insert(key, v.clone());
                 self.dirty = true;
                 v
@@ -273,31 +279,6 @@ impl ProbeCache {
         let (version, variant) = value.split_once(' ')?;
         Some((version.parse().ok()?, Variant::from_name(variant)?))
     }
-}
-
-/// Runs the interpreter once, isolated and without `site`, for its version.
-pub fn run_probe(exe: &Path) -> Option<String> {
-    const SCRIPT: &str = "import sys; v = sys.version_info; \
-        pre = {'alpha': 'a', 'beta': 'b', 'candidate': 'rc'}.get(v[3], ''); \
-        n = str(v[4]) if pre else ''; \
-        ft = 't' in getattr(sys, 'abiflags', ''); \
-        sys.stdout.write('%d.%d.%d%s%s %s' % (v[0], v[1], v[2], pre, n, 'freethreaded' if ft else 'default'))";
-    if exe.to_string_lossy().contains("-config") {
-        return None;
-    }
-    let out = Command::new(exe)
-        .args(["-I", "-S", "-c", SCRIPT])
-        .env_remove("PYTHONHOME")
-        .env_remove("PYTHONPATH")
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let text = String::from_utf8(out.stdout).ok()?;
-    let (version, _) = text.split_once(' ')?;
-    version.parse::<Version>().ok()?;
-    Some(text)
 }
 
 #[cfg(test)]

@@ -210,7 +210,8 @@ async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
                 )),
             }
         }
-        crate::commands::rehash::after_change(app)?;
+        // Default venvs add no interpreter: the inventory just read is current.
+        crate::commands::rehash::write_shims(app, &inventory);
     }
     Ok(if failed > 0 {
         ExitCode::from(1)

@@ -29,10 +29,15 @@ pub fn run(app: &App) -> Result<ExitCode> {
 /// A missing shim binary is a warning here, not a failure of the install.
 pub fn after_change(app: &App) -> Result<()> {
     let inventory = app.refresh_inventory()?;
+    write_shims(app, &inventory);
+    Ok(())
+}
+
+/// The shims for an inventory the caller has just refreshed.
+pub fn write_shims(app: &App, inventory: &pyman_resolver::Inventory) {
     let selection = select(app.cwd(), app.env(), app.home()).ok().flatten();
-    if let Err(e) = shims::rehash(app.home(), &inventory, selection.as_ref()) {
+    if let Err(e) = shims::rehash(app.home(), inventory, selection.as_ref()) {
         app.printer
             .warn(format!("the shims were not updated: {e:#}"));
     }
-    Ok(())
 }
