@@ -12,7 +12,7 @@ use std::process::{Command, ExitCode};
 
 use pyman_resolver::env::{self, MAX_SHIM_DEPTH};
 use pyman_resolver::target::{FileId, command_name, find_on_path};
-use pyman_resolver::{Context, Target, TargetError, find_target};
+use pyman_resolver::{Context, Target, TargetError, TargetKind, find_target_or_next};
 
 mod handoff;
 
@@ -51,13 +51,13 @@ fn main() -> ExitCode {
         .and_then(|p| std::fs::metadata(p).ok())
         .and_then(|md| FileId::of(&md));
 
-    let target = match find_target(&ctx, &name) {
+    let mut target = match find_target_or_next(&ctx, &name) {
         Ok(t) => t,
         Err(e) => match missing_request(&e) {
             Some(request)
                 if ctx.env.is_true(env::PYMAN_AUTO_INSTALL) && auto_install(&ctx, &request) =>
             {
-                match find_target(&ctx, &name) {
+                match find_target_or_next(&ctx, &name) {
                     Ok(t) => t,
                     Err(e) => return report(&e),
                 }
@@ -65,6 +65,21 @@ fn main() -> ExitCode {
             _ => return report(&e),
         },
     };
+    // An interpreter run directly gets its default venv first (once, on
+    // first need): `pip` and `python -m pip` then install there, never into
+    // the interpreter, whoever installed it.
+    let mut unprotected = false;
+    if let Some(venv) = target.missing_default_venv.clone()
+        && matches!(target.kind, TargetKind::Interpreter | TargetKind::System)
+    {
+        if create_default_venv(&ctx, &target, &venv) {
+            match find_target_or_next(&ctx, &name) {
+                Ok(t) => target = t,
+                Err(e) => return report(&e),
+            }
+        }
+        unprotected = target.venv.is_none();
+    }
     if ctx.env.is_true(env::PYMAN_DEBUG) {
         eprintln!(
             "pyman: debug: `{name}` -> `{}` ({}; interpreter `{}`)",
@@ -78,7 +93,7 @@ fn main() -> ExitCode {
     {
         return run_then_link(&ctx, &target, rest, depth, venv);
     }
-    run(&target, rest, depth)
+    run(&target, rest, depth, unprotected)
 }
 
 /// `pip install` / `pip uninstall` (also `pip3.12 …`).
@@ -100,6 +115,8 @@ fn run_then_link(
     depth: u32,
     venv: &std::path::Path,
 ) -> ExitCode {
+    let bin = venv.join(pyman_resolver::platform::BIN_DIR);
+    let before = pyman_resolver::venv::commands_in(&bin);
     let mut cmd = Command::new(&target.program);
     cmd.args(args)
         .env(env::PYMAN_SHIM_DEPTH, (depth + 1).to_string())
@@ -114,15 +131,22 @@ fn run_then_link(
             return ExitCode::from(126);
         }
     };
-    link_new_commands(ctx, &venv.join(pyman_resolver::platform::BIN_DIR));
+    // Only a successful run, and only what it added: a failed `pip install`
+    // links nothing, and commands that were already there are not pip's doing.
+    if status.success() {
+        let added = pyman_resolver::venv::commands_in(&bin)
+            .into_iter()
+            .filter(|n| !before.contains(n));
+        link_new_commands(ctx, added);
+    }
     handoff::exit_code(status)
 }
 
-/// Hard links of the shim for commands in `bin` that have none yet.
-fn link_new_commands(ctx: &Context, bin: &std::path::Path) {
+/// Hard links of the shim for `names` that have none yet.
+fn link_new_commands(ctx: &Context, names: impl Iterator<Item = String>) {
     let shims = ctx.home.shims();
     let master = shims.join(".pyman-shim");
-    for name in pyman_resolver::venv::commands_in(bin) {
+    for name in names {
         let link = shims.join(format!("{name}{}", pyman_resolver::platform::EXE_SUFFIX));
         if link.exists() {
             continue;
@@ -134,12 +158,17 @@ fn link_new_commands(ctx: &Context, bin: &std::path::Path) {
     }
 }
 
-fn run(target: &Target, args: Vec<OsString>, depth: u32) -> ExitCode {
+fn run(target: &Target, args: Vec<OsString>, depth: u32, unprotected: bool) -> ExitCode {
     let mut cmd = Command::new(&target.program);
     cmd.args(args)
         .env(env::PYMAN_SHIM_DEPTH, (depth + 1).to_string());
     if let Some(venv) = &target.venv {
         cmd.env(env::VIRTUAL_ENV, venv);
+    }
+    if unprotected {
+        // No default venv could be made: pip itself refuses to install
+        // outside a venv rather than write into the interpreter.
+        cmd.env("PIP_REQUIRE_VIRTUALENV", "1");
     }
     handoff::replace_process(cmd, &target.program)
 }
@@ -153,15 +182,19 @@ fn missing_request(e: &TargetError) -> Option<String> {
     }
 }
 
-/// `PYMAN_AUTO_INSTALL=1`: let `pyman install` fetch the missing interpreter.
-/// The network code stays in `pyman`; the shim only runs it.
-fn auto_install(ctx: &Context, request: &str) -> bool {
-    let pyman = std::fs::read_to_string(ctx.home.pyman_path_file())
+/// The `pyman` binary that wrote the shims (recorded by `pyman rehash`).
+fn pyman_binary(ctx: &Context) -> Option<PathBuf> {
+    std::fs::read_to_string(ctx.home.pyman_path_file())
         .ok()
         .map(|s| PathBuf::from(s.trim()))
         .filter(|p| p.is_file())
-        .or_else(|| find_on_path(ctx, "pyman"));
-    let Some(pyman) = pyman else {
+        .or_else(|| find_on_path(ctx, "pyman"))
+}
+
+/// `PYMAN_AUTO_INSTALL=1`: let `pyman install` fetch the missing interpreter.
+/// The network code stays in `pyman`; the shim only runs it.
+fn auto_install(ctx: &Context, request: &str) -> bool {
+    let Some(pyman) = pyman_binary(ctx) else {
         eprintln!("pyman: error: `PYMAN_AUTO_INSTALL` is set but the `pyman` binary was not found");
         return false;
     };
@@ -171,6 +204,40 @@ fn auto_install(ctx: &Context, request: &str) -> bool {
         .stdout(handoff::stderr_as_stdio())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// Asks `pyman` to create the interpreter's default venv; said once, as it
+/// happens once per interpreter.
+fn create_default_venv(ctx: &Context, target: &Target, venv: &std::path::Path) -> bool {
+    let interpreter = &target.interpreter;
+    let what = interpreter.installed.as_ref().map_or_else(
+        || format!("`{}`", interpreter.executable.display()),
+        |i| format!("Python {} ({})", i.version_string(), i.origin.as_str()),
+    );
+    let Some(pyman) = pyman_binary(ctx) else {
+        eprintln!(
+            "pyman: warning: {what} has no default venv and the `pyman` binary was not found to create one; pip will refuse to install"
+        );
+        return false;
+    };
+    eprintln!(
+        "pyman: creating the default venv of {what} at `{}`: packages installed outside projects go there, not into the interpreter",
+        venv.display()
+    );
+    let ok = Command::new(&pyman)
+        .args(["venv", "--default", "--quiet", "--python"])
+        .arg(&interpreter.executable)
+        .stdout(handoff::stderr_as_stdio())
+        .env_remove(env::PYMAN_PYTHON)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!(
+            "pyman: warning: the default venv was not created (see above); `pyman venv --default --python {}` retries",
+            interpreter.executable.display()
+        );
+    }
+    ok
 }
 
 fn report(e: &TargetError) -> ExitCode {

@@ -513,3 +513,216 @@ pub fn serve(server: &crate::server::Server, archives: &[(&SourcePython, &Archiv
         downloads_json(&entries).into_bytes().into(),
     )
 }
+
+fn b64url(data: &[u8]) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..=c.len() {
+            out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// A small wheel.
+#[derive(Debug, Clone, Default)]
+pub struct Wheel<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+    /// `(command, module:function)` console scripts.
+    pub scripts: &'a [(&'a str, &'a str)],
+    pub requires_python: Option<&'a str>,
+    pub requires: &'a [&'a str],
+}
+
+impl Wheel<'_> {
+    /// A real, pip-installable pure-Python wheel, built here (no network):
+    /// module `name` with `main()` printing `<name> <version> from <sys.prefix>`.
+    pub fn build(&self, dir: &Path) -> PathBuf {
+        let module = self.name.replace('-', "_");
+        let dist = format!("{module}-{}.dist-info", self.version);
+        let mut metadata = format!(
+            "Metadata-Version: 2.1\nName: {}\nVersion: {}\n",
+            self.name, self.version
+        );
+        if let Some(rp) = self.requires_python {
+            metadata.push_str(&format!("Requires-Python: {rp}\n"));
+        }
+        for r in self.requires {
+            metadata.push_str(&format!("Requires-Dist: {r}\n"));
+        }
+        let mut files: Vec<(String, String)> = vec![
+            (
+                format!("{module}/__init__.py"),
+                format!(
+                    "VERSION = '{}'\ndef main():\n    import sys\n    print('{} {} from', sys.prefix)\n",
+                    self.version, self.name, self.version
+                ),
+            ),
+            (format!("{dist}/METADATA"), metadata),
+            (
+                format!("{dist}/WHEEL"),
+                "Wheel-Version: 1.0\nGenerator: pyman-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n".into(),
+            ),
+        ];
+        if !self.scripts.is_empty() {
+            let mut ep = String::from("[console_scripts]\n");
+            for (cmd, target) in self.scripts {
+                ep.push_str(&format!("{cmd} = {target}\n"));
+            }
+            files.push((format!("{dist}/entry_points.txt"), ep));
+        }
+        fs::create_dir_all(dir).unwrap();
+        let path = dir.join(format!("{module}-{}-py3-none-any.whl", self.version));
+        let mut z = zip::ZipWriter::new(fs::File::create(&path).unwrap());
+        let mut record = String::new();
+        for (name, body) in &files {
+            z.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+                .unwrap();
+            z.write_all(body.as_bytes()).unwrap();
+            record.push_str(&format!(
+                "{name},sha256={},{}\n",
+                b64url(&Sha256::digest(body.as_bytes())),
+                body.len()
+            ));
+        }
+        record.push_str(&format!("{dist}/RECORD,,\n"));
+        z.start_file(
+            format!("{dist}/RECORD"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        z.write_all(record.as_bytes()).unwrap();
+        z.finish().unwrap();
+        path
+    }
+}
+
+/// A pyenv-style interpreter of `src`, built once per run: the relocatable
+/// tree, pip installed by its own ensurepip, and one package (`legacy-pkg`)
+/// installed into its site-packages, as people do before they adopt pyman.
+fn pyenv_base(src: &SourcePython) -> PathBuf {
+    // One builder at a time: tests of one run share the temporary name.
+    static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = BUILDING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let root = work_dir().join(format!("pyenv-{}", src.version));
+    build_once(&root, |tmp| {
+        copy_dir(&tree(src).join("python"), tmp);
+        let python = tmp.join("bin/python3");
+        let run = |args: &[&str]| {
+            let out = std::process::Command::new(&python)
+                .args(args)
+                .env_clear()
+                .env("HOME", tmp)
+                .env("PIP_NO_INDEX", "1")
+                .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run(&["-m", "ensurepip", "--default-pip"]);
+        let wheels = tmp.join(".wheels");
+        let legacy = Wheel {
+            name: "legacy-pkg",
+            version: "1.0",
+            ..Wheel::default()
+        }
+        .build(&wheels);
+        run(&["-m", "pip", "install", &legacy.display().to_string()]);
+        fs::remove_dir_all(&wheels).unwrap();
+    });
+    root
+}
+
+/// `cp -a`: links stay links, modes and times are kept.
+fn copy_dir(from: &Path, to: &Path) {
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "cp -a {} {}",
+        from.display(),
+        to.display()
+    );
+}
+
+/// Copies the pyenv-style interpreter of `src` to `versions/<version>` and
+/// points its scripts' shebangs (`pip`, `pip3`…) at the copy, so nothing a
+/// test runs can reach the machine's own interpreter. Returns the prefix.
+pub fn pyenv_copy(src: &SourcePython, versions: &Path) -> PathBuf {
+    let base = pyenv_base(src);
+    let prefix = versions.join(&src.version);
+    copy_dir(&base, &prefix);
+    let old = format!("#!{}/bin/", base.display());
+    let new = format!("#!{}/bin/", prefix.display());
+    for e in fs::read_dir(prefix.join("bin")).unwrap().flatten() {
+        let path = e.path();
+        if e.file_type().unwrap().is_file()
+            && let Ok(text) = fs::read_to_string(&path)
+            && text.starts_with(&old)
+        {
+            fs::write(&path, text.replacen(&old, &new, 1)).unwrap();
+        }
+    }
+    prefix
+}
+
+/// Every file under `dir` with its size and modification time: compared
+/// before and after, it shows whether anything wrote there.
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, (u64, std::time::SystemTime)> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let md = fs::symlink_metadata(e.path()).unwrap();
+            if md.is_dir() {
+                stack.push(e.path());
+            }
+            out.insert(e.path(), (md.len(), md.modified().unwrap()));
+        }
+    }
+    out
+}
+
+/// The site-packages of the machine's own pyenv interpreters, which no test
+/// may change (`snapshot` of each).
+pub fn machine_site_packages() -> Vec<PathBuf> {
+    let Some(root) = pyenv_root() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for v in fs::read_dir(root.join("versions"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        for l in fs::read_dir(v.path().join("lib"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let sp = l.path().join("site-packages");
+            if sp.is_dir() {
+                out.push(sp);
+            }
+        }
+    }
+    out
+}

@@ -229,7 +229,8 @@ fn no_selection_says_how_to_make_one() {
         .code(1)
         .stderr_has("no Python is selected here")
         .stderr_has("pyman pin 3.12");
-    ctx.pyman("p", &["which", "pip"])
+    let shims_only = ctx.shims().display().to_string();
+    ctx.pyman_env("p", &["which", "pip"], &[("PATH", &shims_only)])
         .code(1)
         .stderr_has("pyman pin");
     ctx.pyman("p", &["pin"])

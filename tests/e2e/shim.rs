@@ -293,9 +293,12 @@ fn the_recursion_guard_stops_a_shim_that_finds_itself() {
 fn shim_errors_are_prefixed_and_actionable() {
     let ctx = TestContext::new();
     ctx.pyman("", &["rehash"]).ok();
-    ctx.run("none", "python", &["-V"])
+    // Nothing selected and no system Python on PATH.
+    let shims_only = ctx.shims().display().to_string();
+    ctx.run_env("none", "python", &["-V"], &[("PATH", &shims_only)])
         .code(1)
-        .stderr_has("pyman: error: no Python is selected")
+        .stderr_has("pyman: error: no `python3` found on `PATH`")
+        .stderr_has("nothing is pinned here")
         .stderr_has("pyman: hint:");
     ctx.write("p/.python-version", "3.4\n");
     ctx.run("p", "python", &["-V"])

@@ -1,9 +1,6 @@
 //! Virtual environments: interpreters stay clean, projects get their own venv.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
 
 use crate::common::TestContext;
 use crate::fixtures::{self, SourcePython};
@@ -29,50 +26,15 @@ fn with_managed(src: &SourcePython) -> (TestContext, Server) {
     (ctx, server)
 }
 
-fn b64(data: &[u8]) -> String {
-    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for c in data.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..=c.len() {
-            out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
-/// A real wheel with a console script, built here: no network needed.
+/// A real wheel with a console script `hello-tool`, built here: no network needed.
 fn hello_wheel(dir: &Path) -> PathBuf {
-    let files: Vec<(&str, String)> = vec![
-        ("hello_tool/__init__.py", "def main():\n    import sys\n    print('hello from', sys.prefix)\n".into()),
-        ("hello_tool-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: hello-tool\nVersion: 1.0\n".into()),
-        ("hello_tool-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: pyman-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n".into()),
-        ("hello_tool-1.0.dist-info/entry_points.txt", "[console_scripts]\nhello-tool = hello_tool:main\n".into()),
-    ];
-    let path = dir.join("hello_tool-1.0-py3-none-any.whl");
-    let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    let mut record = String::new();
-    for (name, body) in &files {
-        z.start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        z.write_all(body.as_bytes()).unwrap();
-        record.push_str(&format!(
-            "{name},sha256={},{}\n",
-            b64(&Sha256::digest(body.as_bytes())),
-            body.len()
-        ));
+    fixtures::Wheel {
+        name: "hello-tool",
+        version: "1.0",
+        scripts: &[("hello-tool", "hello_tool:main")],
+        ..fixtures::Wheel::default()
     }
-    record.push_str("hello_tool-1.0.dist-info/RECORD,,\n");
-    z.start_file(
-        "hello_tool-1.0.dist-info/RECORD",
-        zip::write::SimpleFileOptions::default(),
-    )
-    .unwrap();
-    z.write_all(record.as_bytes()).unwrap();
-    z.finish().unwrap();
-    path
+    .build(dir)
 }
 
 fn site_packages(venv: &Path, minor: &str) -> PathBuf {
@@ -184,10 +146,16 @@ fn pip_installs_into_the_venv_and_its_console_script_runs_through_the_shim() {
     );
     // The pip shim linked the new command: no `pyman rehash` needed.
     let out = ctx.run("proj/sub", "hello-tool", &[]);
-    assert_eq!(out.ok().line(), format!("hello from {}", venv.display()));
+    assert_eq!(
+        out.ok().line(),
+        format!("hello-tool 1.0 from {}", venv.display())
+    );
     // `pyman run` puts the venv first on PATH.
     let out = ctx.pyman("proj", &["run", "--", "hello-tool"]);
-    assert_eq!(out.ok().line(), format!("hello from {}", venv.display()));
+    assert_eq!(
+        out.ok().line(),
+        format!("hello-tool 1.0 from {}", venv.display())
+    );
     let out = ctx.pyman(
         "proj",
         &[
@@ -264,7 +232,7 @@ fn pip_into_a_managed_interpreter_is_refused_with_the_pyman_hint() {
     );
     assert_eq!(
         ctx.run("elsewhere", "hello-tool", &[]).ok().line(),
-        format!("hello from {}", default.display())
+        format!("hello-tool 1.0 from {}", default.display())
     );
     // Uninstalling the interpreter removes its default venv, and says what it held.
     ctx.pyman("elsewhere", &["uninstall", &py[0].minor])

@@ -3,7 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use pyman_resolver::{Context, Env, Inventory, PymanHome};
+use pyman_resolver::inventory::{Interpreter, Origin, install_key};
+use pyman_resolver::{
+    Context, Env, Inventory, PymanHome, Target, TargetError, TargetKind, find_target_or_next,
+};
 
 use crate::discovery;
 use crate::error::target_error;
@@ -35,6 +38,45 @@ impl App {
     /// Rescans the machine and rewrites the inventory the shims read.
     pub fn refresh_inventory(&self) -> Result<Inventory> {
         discovery::refresh(self.home(), self.env())
+    }
+
+    /// What the shim named `name` would run here. Like the shim, it first
+    /// creates the interpreter's default venv when that is missing, so the
+    /// answer is the same as the shim's.
+    pub fn shim_target(&self, ctx: &Context, name: &str) -> Result<Target, TargetError> {
+        let target = find_target_or_next(ctx, name)?;
+        let Some(_) = target
+            .missing_default_venv
+            .as_ref()
+            .filter(|_| matches!(target.kind, TargetKind::Interpreter | TargetKind::System))
+        else {
+            return Ok(target);
+        };
+        let interpreter = target.interpreter.installed.clone().or_else(|| {
+            let exe = &target.interpreter.executable;
+            discovery::probe_cached(self.home(), exe)
+                .ok()
+                .map(|(version, variant)| Interpreter {
+                    key: install_key(&version, variant, &pyman_resolver::platform::triple()),
+                    version,
+                    variant,
+                    origin: Origin::System,
+                    executable: exe.clone(),
+                })
+        });
+        match interpreter.map(|i| crate::venv::ensure_default(self.home(), &i)) {
+            Some(Ok(Some(path))) => {
+                self.printer
+                    .info(format!("Created the default venv `{}`", path.display()));
+                find_target_or_next(ctx, name)
+            }
+            Some(Err(e)) => {
+                self.printer
+                    .warn(format!("the default venv was not created: {e:#}"));
+                Ok(target)
+            }
+            _ => Ok(target),
+        }
     }
 
     /// The resolver's context, as a shim in the shims folder would see it.

@@ -138,6 +138,9 @@ pub struct VenvArgs {
     /// The name shown in the shell prompt when activated
     #[arg(long)]
     pub prompt: Option<String>,
+    /// Create the interpreter's default venv (used outside projects) instead
+    #[arg(long, conflicts_with_all = ["path", "recreate", "without_pip", "prompt"])]
+    pub default: bool,
 }
 
 #[derive(Debug, Args)]

@@ -213,6 +213,19 @@ fn is_interpreter_name(name: &str) -> bool {
             .is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// The version of an interpreter pyman has not discovered (a `--python`
+/// path, a pinned path), run once and then remembered like discovered ones.
+pub fn probe_cached(home: &PymanHome, exe: &Path) -> Result<(Version, Variant), String> {
+    let mut probes = ProbeCache::load(home);
+    let found = probes.probe(exe);
+    probes.save(home);
+    found.ok_or_else(|| {
+        pyman_installer::probe::probe(exe)
+            .err()
+            .unwrap_or_else(|| "it did not report a version".to_string())
+    })
+}
+
 /// Versions of discovered executables, keyed by path, size and mtime, so an
 /// unchanged interpreter is run once, not on every `pyman` command.
 struct ProbeCache {

@@ -21,5 +21,7 @@ pub use home::PymanHome;
 pub use inventory::{Interpreter, Inventory, Origin};
 pub use request::VersionRequest;
 pub use selection::{Selection, SelectionSource, select};
-pub use target::{Context, Resolved, Target, TargetError, TargetKind, find_target};
+pub use target::{
+    Context, Resolved, Target, TargetError, TargetKind, find_target, find_target_or_next,
+};
 pub use version::{Variant, Version};

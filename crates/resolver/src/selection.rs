@@ -22,6 +22,8 @@ pub enum SelectionSource {
     },
     /// The global default, `$PYMAN_HOME/version`.
     Global { path: PathBuf, line: usize },
+    /// Nothing selects a Python here: the shims use the system's, as pyenv does.
+    Fallback,
 }
 
 impl fmt::Display for SelectionSource {
@@ -32,6 +34,7 @@ impl fmt::Display for SelectionSource {
             SelectionSource::Global { path, line } => {
                 write!(f, "{}:{line} (global default)", path.display())
             }
+            SelectionSource::Fallback => f.write_str("nothing (no pin here: the system's Python)"),
         }
     }
 }
@@ -46,6 +49,9 @@ impl SelectionSource {
             }
             SelectionSource::Global { path, .. } => {
                 format!("the global default in `{}`", path.display())
+            }
+            SelectionSource::Fallback => {
+                "nothing is pinned here, so the system's Python is used".to_string()
             }
         }
     }
@@ -62,6 +68,7 @@ impl SelectionSource {
                 FileKind::Global => "global",
             },
             SelectionSource::Global { .. } => "global",
+            SelectionSource::Fallback => "fallback",
         }
     }
 }

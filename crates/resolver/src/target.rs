@@ -10,7 +10,7 @@ use crate::home::{HomeError, PymanHome};
 use crate::inventory::{Interpreter, Inventory, InventoryError, Origin};
 use crate::platform::{BIN_DIR, EXE_SUFFIX};
 use crate::request::VersionRequest;
-use crate::selection::{SelectError, Selection, select};
+use crate::selection::{SelectError, Selection, SelectionSource, select};
 use crate::venv::{PROJECT_VENV, VenvInfo, read_venv};
 
 /// What the resolver needs to know about the caller.
@@ -72,6 +72,9 @@ pub enum TargetKind {
     Interpreter,
     /// A `system` selection: the command on `PATH`, outside any shims.
     System,
+    /// Not a Python command of the selected environment: the next executable
+    /// of that name on `PATH` after pyman's shims, as if the shim were absent.
+    FallThrough,
 }
 
 impl TargetKind {
@@ -81,6 +84,7 @@ impl TargetKind {
             TargetKind::DefaultVenv => "default venv",
             TargetKind::Interpreter => "interpreter",
             TargetKind::System => "system",
+            TargetKind::FallThrough => "next on PATH",
         }
     }
 }
@@ -107,7 +111,12 @@ pub struct Target {
     /// Set as `VIRTUAL_ENV` when the program runs from a venv.
     pub venv: Option<PathBuf>,
     pub selection: Option<Selection>,
+    /// The selected interpreter; for [`TargetKind::FallThrough`], the program itself.
     pub interpreter: Resolved,
+    /// The interpreter's default venv, when it should have one and has none
+    /// yet: the shim asks `pyman` to create it before running anything, so
+    /// that no `pip` ever writes into the interpreter itself.
+    pub missing_default_venv: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -300,15 +309,8 @@ pub fn command_name(argv0: &str) -> String {
 /// Finds what a shim named `name` runs in `ctx`.
 pub fn find_target(ctx: &Context, name: &str) -> Result<Target, TargetError> {
     let selection = select(&ctx.cwd, &ctx.env, &ctx.home)?;
-    let needs_inventory = !matches!(
-        selection.as_ref().map(|s| &s.request),
-        Some(VersionRequest::System)
-    ) || minor_in_name(name).is_some();
-    let inventory = if needs_inventory {
-        Inventory::read(&ctx.home.inventory_file())?
-    } else {
-        Inventory::default()
-    };
+    // Read for `system` too: the interpreter's entry names its default venv.
+    let inventory = Inventory::read(&ctx.home.inventory_file())?;
 
     // `python3.11` where the selection is not 3.11: the newest installed 3.11.
     if let Some((major, minor)) = minor_in_name(name) {
@@ -335,9 +337,12 @@ pub fn find_target(ctx: &Context, name: &str) -> Result<Target, TargetError> {
         }
     }
 
-    let selection = selection.ok_or_else(|| TargetError::NoSelection {
-        cwd: ctx.cwd.clone(),
-    })?;
+    // Nothing selected: the system's Python, as pyenv does (a pin is the way
+    // to choose another), with the same protection as any interpreter.
+    let selection = selection.unwrap_or(Selection {
+        request: VersionRequest::System,
+        source: SelectionSource::Fallback,
+    });
     let resolved = resolve(ctx, &selection, &inventory)?;
     lookup(ctx, name, Some(selection), resolved, &inventory)
 }
@@ -362,6 +367,7 @@ fn lookup(
         venv: venv.map(|v| v.root.clone()),
         selection,
         interpreter: resolved.clone(),
+        missing_default_venv: None,
     };
 
     // 1. The project's venv, when it was built from the selected interpreter.
@@ -394,23 +400,29 @@ fn lookup(
         }
     }
 
-    // 2. The interpreter's default venv.
-    if let Some(interp) = resolved
-        .installed
-        .as_ref()
-        .filter(|i| i.origin == Origin::Managed)
-    {
-        let root = ctx.home.venvs().join(interp.minor_key());
-        if let Ok(Some(venv)) = read_venv(&root)
-            && venv.built_from(resolved.bin_dir())
-        {
-            let bin = venv.bin_dir();
-            if let Some(p) = find_in(ctx, &bin, &names) {
-                return Ok(target(p, TargetKind::DefaultVenv, Some(&venv), selection));
+    // 2. The interpreter's default venv: every interpreter has one, made on
+    // first need, so packages installed outside projects never land in it.
+    let mut missing_default_venv = None;
+    if !is_venv_interpreter(&resolved) {
+        let root = default_venv_dir(&ctx.home, &resolved);
+        match read_venv(&root) {
+            Ok(Some(venv)) if venv.built_from(resolved.bin_dir()) => {
+                let bin = venv.bin_dir();
+                if let Some(p) = find_in(ctx, &bin, &names) {
+                    return Ok(target(p, TargetKind::DefaultVenv, Some(&venv), selection));
+                }
+                searched.push(bin);
             }
-            searched.push(bin);
+            Ok(None) => missing_default_venv = Some(root),
+            // Built from another interpreter (a folder reused), or unreadable:
+            // not this interpreter's; `pyman doctor` reports it.
+            _ => {}
         }
     }
+    let target = |program, kind, venv: Option<&VenvInfo>, selection| Target {
+        missing_default_venv: missing_default_venv.clone(),
+        ..target(program, kind, venv, selection)
+    };
 
     // 3. The interpreter itself, or PATH for `system`.
     let system = matches!(
@@ -442,6 +454,119 @@ fn lookup(
         elsewhere: elsewhere(ctx, name, inventory, &searched),
         searched,
     })
+}
+
+/// `$PYMAN_HOME/venvs/<name>`: where an interpreter's default venv lives.
+/// Managed interpreters: one per minor (`cpython-3.12-linux-x86_64-gnu`),
+/// kept across patch upgrades by the per-minor link. Others (pyenv, uv, the
+/// system, a path) are named by origin, version and a hash of their path
+/// (`pyenv-3.12.1-3f2a9c1e`), so two of one version never share one.
+pub fn default_venv_dir(home: &PymanHome, resolved: &Resolved) -> PathBuf {
+    let name = match &resolved.installed {
+        Some(i) if i.origin == Origin::Managed => i.minor_key(),
+        Some(i) => format!(
+            "{}-{}-{:08x}",
+            i.origin.as_str(),
+            i.version_string(),
+            path_hash(&resolved.executable)
+        ),
+        None => format!("path-{:08x}", path_hash(&resolved.executable)),
+    };
+    home.venvs().join(name)
+}
+
+/// FNV-1a of the path, folded to 32 bits: stable across runs and builds
+/// (std's hasher is not), and enough to tell a few interpreters apart.
+fn path_hash(path: &Path) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in path.as_os_str().as_encoded_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    ((h >> 32) ^ h) as u32
+}
+
+/// An "interpreter" that is itself a venv's python (a path pin into a
+/// venv): it needs no default venv of its own.
+fn is_venv_interpreter(resolved: &Resolved) -> bool {
+    resolved.installed.is_none()
+        && resolved
+            .bin_dir()
+            .parent()
+            .is_some_and(|p| p.join("pyvenv.cfg").is_file())
+}
+
+/// `python`, `python3`, `python3.12t`, `pip`, `pip3.12`, `pydoc3`, `idle3`,
+/// `python3-config`: the commands every interpreter has, which keep their
+/// strict behaviour (an error rather than someone else's command).
+pub fn is_python_command(name: &str) -> bool {
+    let base = name.strip_suffix("-config").unwrap_or(name);
+    let Some(rest) = ["python", "pip", "pydoc", "idle"]
+        .iter()
+        .find_map(|p| base.strip_prefix(p))
+    else {
+        return false;
+    };
+    let rest = rest.strip_suffix('t').unwrap_or(rest);
+    rest.is_empty()
+        || rest.bytes().all(|b| b.is_ascii_digit())
+        || rest.split_once('.').is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.is_empty()
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+        })
+}
+
+/// The next `name` on `PATH` after pyman's shims folder (or anywhere on
+/// `PATH` but that folder, when the shim was run by its full path): what
+/// would run if pyman's shims were not there. Never a shim of pyman's.
+pub fn next_on_path(ctx: &Context, name: &str) -> Option<PathBuf> {
+    let path = ctx.env.var_os("PATH")?;
+    let shims = ctx.home.shims();
+    let dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
+    let after = dirs.iter().position(|d| *d == shims).map_or(0, |i| i + 1);
+    dirs[after..]
+        .iter()
+        .filter(|d| d.is_absolute() && **d != shims)
+        .find_map(|d| find_in(ctx, d, &[name]))
+}
+
+/// What a shim named `name` runs here: [`find_target`], except that a
+/// command which is not one of Python's own falls through to the next of
+/// its name on `PATH` when the selected environment does not have it, or
+/// nothing usable is selected. A command that works without pyman keeps
+/// working with pyman's shims first on `PATH`.
+pub fn find_target_or_next(ctx: &Context, name: &str) -> Result<Target, TargetError> {
+    let err = match find_target(ctx, name) {
+        Ok(t) => return Ok(t),
+        Err(e) => e,
+    };
+    let falls_through = match &err {
+        // The environment's own commands keep their errors.
+        _ if is_python_command(name) => false,
+        // A stale project venv that has the command: the user meant that one.
+        TargetError::StaleVenv { venv, .. } => find_in(ctx, &venv.join(BIN_DIR), &[name]).is_none(),
+        TargetError::Cwd(_) | TargetError::Home(_) | TargetError::VenvUnreadable { .. } => false,
+        _ => true,
+    };
+    if !falls_through {
+        return Err(err);
+    }
+    match next_on_path(ctx, name) {
+        Some(program) => Ok(Target {
+            interpreter: Resolved {
+                executable: program.clone(),
+                installed: None,
+            },
+            program,
+            kind: TargetKind::FallThrough,
+            venv: None,
+            selection: None,
+            missing_default_venv: None,
+        }),
+        None => Err(err),
+    }
 }
 
 /// For the error path only: other venvs and interpreters that do have `name`.
@@ -575,5 +700,66 @@ mod tests {
         );
         assert_eq!(interpreter_names("pip3", None), ["pip3", "pip"]);
         assert_eq!(interpreter_names("black2", None), ["black2"]);
+    }
+
+    #[test]
+    fn python_commands_keep_strict_behaviour_others_fall_through() {
+        for strict in [
+            "python",
+            "python3",
+            "python3.12",
+            "python3.13t",
+            "pip",
+            "pip3",
+            "pip3.11",
+            "pydoc3",
+            "idle3",
+            "python3-config",
+            "python3.12-config",
+        ] {
+            assert!(is_python_command(strict), "{strict}");
+        }
+        for other in [
+            "base64",
+            "pytest",
+            "black",
+            "pipx",
+            "pipenv",
+            "python-foo",
+            "pip3.x",
+            "pythonw2",
+            "idlex",
+        ] {
+            assert!(!is_python_command(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn default_venv_names_are_stable_and_distinct() {
+        let home = PymanHome::new("/h");
+        let pyenv = |exe: &str| Resolved {
+            executable: PathBuf::from(exe),
+            installed: Some(Interpreter {
+                key: "cpython-3.12.1-linux-x86_64-gnu".into(),
+                version: "3.12.1".parse().unwrap(),
+                variant: crate::Variant::Default,
+                origin: Origin::Pyenv,
+                executable: PathBuf::from(exe),
+            }),
+        };
+        let a = default_venv_dir(&home, &pyenv("/p/versions/3.12.1/bin/python3"));
+        let b = default_venv_dir(&home, &pyenv("/q/versions/3.12.1/bin/python3"));
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            default_venv_dir(&home, &pyenv("/p/versions/3.12.1/bin/python3"))
+        );
+        let name = a.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("pyenv-3.12.1-") && name.len() == 21,
+            "{name}"
+        );
+        // FNV-1a is fixed: a changed hash would orphan every user's default venvs.
+        assert_eq!(path_hash(Path::new("/usr/bin/python3")), 0x01e1_bc80);
     }
 }

@@ -72,6 +72,13 @@ pub enum VersionFileError {
         #[source]
         source: RequestError,
     },
+    #[error("`{}` line {line} is a pasted command (`{text}`), not a `python VERSION` line", path.display())]
+    PastedCommand {
+        path: PathBuf,
+        line: usize,
+        text: String,
+        version: Option<String>,
+    },
     #[error("`{}` line {line}: `requires-python` {reason}", path.display())]
     Pyproject {
         path: PathBuf,
@@ -89,6 +96,7 @@ impl VersionFileError {
             | VersionFileError::Empty { path }
             | VersionFileError::MergeConflict { path, .. }
             | VersionFileError::Request { path, .. }
+            | VersionFileError::PastedCommand { path, .. }
             | VersionFileError::Pyproject { path, .. } => path,
         }
     }
@@ -107,6 +115,13 @@ impl VersionFileError {
             }
             VersionFileError::Unreadable { .. } => {
                 format!("check the permissions of `{file}`, or rewrite it with `pyman pin 3.12`")
+            }
+            VersionFileError::PastedCommand {
+                version: Some(v), ..
+            } => format!("replace that line with `python {v}`, or run `pyman pin {v}`"),
+            VersionFileError::PastedCommand { .. } => {
+                "replace that line with `python 3.12` (asdf's format), or run `pyman pin 3.12`"
+                    .to_string()
             }
             VersionFileError::Pyproject { .. } => format!(
                 "write a PEP 440 specifier such as `requires-python = \">=3.11\"` in `{file}`, or pin one with `pyman pin 3.12`"
@@ -227,6 +242,11 @@ pub fn parse_version_file(path: &Path, text: &str) -> Result<FileRequest, Versio
         })
 }
 
+/// First words of shell commands that get pasted into `.tool-versions`.
+const PASTED_WORDS: &[&str] = &[
+    "local", "global", "shell", "asdf", "mise", "rtx", "use", "set", "pyenv", "echo",
+];
+
 /// The `python` line of a `.tool-versions`; `Ok(None)` when there is none, so
 /// the search goes on upwards as asdf's does.
 pub fn parse_tool_versions(
@@ -235,7 +255,30 @@ pub fn parse_tool_versions(
 ) -> Result<Option<FileRequest>, VersionFileError> {
     for (line, content) in lines(text) {
         let mut words = content.split_whitespace();
-        if words.next() != Some("python") {
+        let first = words.next();
+        // `local python 3.12`, `asdf global python 3.12`, `mise use python@3.12`:
+        // a command meant for a shell. Silently skipping it would select
+        // another file's version (or none) with no word why.
+        if first.is_some_and(|w| PASTED_WORDS.contains(&w))
+            && content
+                .split_whitespace()
+                .any(|w| w == "python" || w.starts_with("python@"))
+        {
+            let version = content
+                .split_whitespace()
+                .skip_while(|w| *w != "python" && !w.starts_with("python@"))
+                .find_map(|w| {
+                    let v = w.strip_prefix("python@").unwrap_or(w);
+                    v.parse::<VersionRequest>().ok().map(|_| v.to_string())
+                });
+            return Err(VersionFileError::PastedCommand {
+                path: path.to_path_buf(),
+                line,
+                text: content.to_string(),
+                version,
+            });
+        }
+        if first != Some("python") {
             continue;
         }
         let Some(version) = words.next() else {
@@ -422,6 +465,37 @@ mod tests {
         assert!(parse_tool_versions(tv, "nodejs 20\n").unwrap().is_none());
         assert!(parse_tool_versions(tv, "python\n").is_err());
         assert!(parse_tool_versions(tv, "python myenv\n").is_err());
+        for (text, line, version) in [
+            ("nodejs 20\nlocal python 3.12\n", 2, Some("3.12")),
+            ("global python 3.11.7\n", 1, Some("3.11.7")),
+            (
+                "asdf local python 3.12 # from the README\n",
+                1,
+                Some("3.12"),
+            ),
+            ("mise use python@3.13\n", 1, Some("3.13")),
+            ("local python\n", 1, None),
+        ] {
+            let e = parse_tool_versions(tv, text).unwrap_err();
+            match &e {
+                VersionFileError::PastedCommand {
+                    line: l,
+                    version: v,
+                    ..
+                } => {
+                    assert_eq!((*l, v.as_deref()), (line, version), "{text}");
+                }
+                other => panic!("{text}: {other}"),
+            }
+            assert!(e.to_string().contains(&format!("line {line}")), "{e}");
+            assert!(e.hint().contains("python "), "{}", e.hint());
+        }
+        // Other tools' lines that merely start with such a word are not Python's.
+        assert!(
+            parse_tool_versions(tv, "use nodejs 20\n")
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use pyman_resolver::selection::SelectionSource;
 use pyman_resolver::target::{require_selection, resolve};
-use pyman_resolver::{Selection, TargetError, find_target};
+use pyman_resolver::{Selection, TargetError};
 use serde_json::{Value, json};
 
 use crate::app::App;
@@ -22,7 +22,7 @@ pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
     };
     // The venv the `python` shim would use, with the same checks (a stale
     // project venv is an error here too).
-    let target = match find_target(&ctx, "python") {
+    let target = match app.shim_target(&ctx, "python") {
         Ok(t) => t,
         Err(e) => return failed(app, args.json, Some(&selection), e),
     };
@@ -73,6 +73,7 @@ fn source_json(source: &SelectionSource) -> Value {
         SelectionSource::File { path, line, .. } | SelectionSource::Global { path, line } => {
             json!({ "kind": source.kind(), "path": path, "line": line })
         }
+        SelectionSource::Fallback => json!({ "kind": source.kind() }),
     }
 }
 

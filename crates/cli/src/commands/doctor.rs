@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use pyman_resolver::inventory::Inventory;
+use pyman_resolver::inventory::{Inventory, Origin};
 use pyman_resolver::target::resolve;
 use pyman_resolver::venv::{PROJECT_VENV, read_venv};
 use serde::Serialize;
@@ -55,6 +55,8 @@ pub fn run(app: &App, args: &crate::args::DoctorArgs) -> Result<ExitCode> {
     path_order(app, &mut findings);
     pins_and_venvs(app, &inventory, &mut findings);
     default_venvs(app, &mut findings);
+    polluted_interpreters(&inventory, &mut findings);
+    shadowing_shims(app, &mut findings);
 
     let problems = findings.iter().filter(|f| !f.ok).count();
     if args.json {
@@ -271,6 +273,74 @@ fn default_venvs(app: &App, out: &mut Vec<Finding>) {
                 format!(
                     "remove it (`rm -r {}`), or reinstall that version",
                     e.path().display()
+                ),
+            ));
+        }
+    }
+}
+
+/// Discovered interpreters whose own site-packages hold packages someone
+/// installed into them: projects that import those should get a venv.
+fn polluted_interpreters(inventory: &Inventory, out: &mut Vec<Finding>) {
+    for i in inventory
+        .interpreters
+        .iter()
+        .filter(|i| matches!(i.origin, Origin::Pyenv | Origin::Uv))
+    {
+        let packages = crate::venv::third_party_packages(i);
+        if packages.is_empty() {
+            continue;
+        }
+        let names: Vec<&str> = packages
+            .iter()
+            .map(|p| p.split("==").next().unwrap_or(p))
+            .collect();
+        out.push(Finding::problem(
+            "clean",
+            format!(
+                "{} Python {} at `{}` has {} package{} in its own site-packages: {}",
+                i.origin.as_str(),
+                i.version_string(),
+                i.executable.display(),
+                packages.len(),
+                if packages.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            ),
+            format!(
+                "in each project that uses them: `pyman pin {}` (it creates .venv), then `pip install {}`; pip through pyman never adds to the interpreter",
+                i.version_string(),
+                names.join(" ")
+            ),
+        ));
+    }
+}
+
+/// Shims named like a command elsewhere on PATH (a console script called
+/// `base64`, `cmake`, `http`): not a problem, they fall through to it.
+fn shadowing_shims(app: &App, out: &mut Vec<Finding>) {
+    let Ok(entries) = std::fs::read_dir(app.home().shims()) else {
+        return;
+    };
+    let ctx = app.shim_context();
+    let exe = pyman_resolver::platform::EXE_SUFFIX;
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .map(|n| {
+            n.strip_suffix(exe)
+                .map_or_else(|| n.clone(), str::to_string)
+        })
+        .filter(|n| !pyman_resolver::target::is_python_command(n))
+        .collect();
+    names.sort();
+    for name in names {
+        if let Some(other) = pyman_resolver::target::next_on_path(&ctx, &name) {
+            out.push(Finding::ok(
+                "shims",
+                format!(
+                    "the shim `{name}` shadows `{}`; where the selected environment has no `{name}`, it runs that one",
+                    other.display()
                 ),
             ));
         }

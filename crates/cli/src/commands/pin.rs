@@ -97,10 +97,7 @@ fn project_venv(app: &App, request: &VersionRequest, inventory: &pyman_resolver:
         return;
     };
     let base = crate::venv::Base::new(app.home(), interpreter);
-    let options = crate::venv::Options {
-        with_pip: true,
-        prompt: None,
-    };
+    let options = crate::venv::Options::project(true, None);
     match crate::venv::create(&base, &target, &options) {
         Ok(()) => crate::commands::venv::created(app, &target, interpreter, true),
         Err(e) => {

@@ -2,7 +2,6 @@ use std::ffi::OsString;
 use std::process::{Command, ExitCode};
 
 use anyhow::Result;
-use pyman_resolver::find_target;
 use pyman_resolver::platform::BIN_DIR;
 
 use crate::app::App;
@@ -21,7 +20,7 @@ pub fn run(app: &App, args: &crate::args::RunArgs) -> Result<ExitCode> {
                 )]),
         );
     }
-    let target = find_target(&ctx, "python").map_err(target_error)?;
+    let target = app.shim_target(&ctx, "python").map_err(target_error)?;
     // The venv's bin, or the interpreter's own folder when it has no venv.
     let bin = match &target.venv {
         Some(v) => v.join(BIN_DIR),

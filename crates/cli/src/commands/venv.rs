@@ -5,46 +5,61 @@ use anyhow::Result;
 use pyman_resolver::inventory::{Interpreter, Origin, install_key};
 use pyman_resolver::target::{require_selection, resolve};
 use pyman_resolver::venv::PROJECT_VENV;
-use pyman_resolver::{Selection, VersionRequest, platform};
+use pyman_resolver::{Inventory, Selection, VersionRequest, platform};
 
 use crate::app::App;
 use crate::error::{fail, target_error};
 use crate::venv::{self, Base, Options};
 
 /// The interpreter to build from: `--python REQUEST`, else the selection's.
+///
+/// The inventory the shims read answers first; the machine is rescanned
+/// only when it does not know the request. Interpreters it does not know
+/// (a path) are probed once and remembered by path, size and mtime.
 pub fn choose_interpreter(
     app: &App,
     python: Option<&str>,
 ) -> Result<(Interpreter, Option<Selection>)> {
-    let inventory = app.refresh_inventory()?;
     let ctx = app.shim_context();
-    let (selection, resolved) = match python {
-        Some(text) => {
-            let request: VersionRequest = crate::error::parse_request(text)?;
-            let selection = Selection {
-                request,
+    let (selection, from_selection) = match python {
+        Some(text) => (
+            Selection {
+                request: crate::error::parse_request(text)?,
                 source: pyman_resolver::SelectionSource::Env { var: "--python" },
-            };
-            let resolved = resolve(&ctx, &selection, &inventory).map_err(target_error)?;
-            (None, resolved)
-        }
-        None => {
-            let selection = require_selection(&ctx).map_err(target_error)?;
-            let resolved = resolve(&ctx, &selection, &inventory).map_err(target_error)?;
-            (Some(selection), resolved)
+            },
+            false,
+        ),
+        None => (require_selection(&ctx).map_err(target_error)?, true),
+    };
+    let stored = Inventory::read(&app.home().inventory_file()).unwrap_or_default();
+    let known = |r: &pyman_resolver::Resolved| match &r.installed {
+        Some(i) => i.executable.is_file(),
+        // Paths and `system` need no inventory entry.
+        None => matches!(
+            selection.request,
+            VersionRequest::Path(_) | VersionRequest::System
+        ),
+    };
+    let resolved = match resolve(&ctx, &selection, &stored) {
+        Ok(r) if known(&r) => r,
+        _ => {
+            let inventory = app.refresh_inventory()?;
+            resolve(&ctx, &selection, &inventory).map_err(target_error)?
         }
     };
     let interpreter = match resolved.installed {
         Some(i) => i,
         None => {
-            // `system` or a path pyman did not discover: ask the interpreter.
+            // `system` or a path pyman did not discover: ask the interpreter (once).
             let (version, variant) =
-                pyman_installer::probe::probe(&resolved.executable).map_err(|detail| {
-                    fail(
-                        format!("`{}` does not run: {detail}", resolved.executable.display()),
-                        "choose another interpreter with `--python`",
-                    )
-                })?;
+                crate::discovery::probe_cached(app.home(), &resolved.executable).map_err(
+                    |detail| {
+                        fail(
+                            format!("`{}` does not run: {detail}", resolved.executable.display()),
+                            "choose another interpreter with `--python`",
+                        )
+                    },
+                )?;
             Interpreter {
                 key: install_key(&version, variant, &platform::triple()),
                 version,
@@ -54,11 +69,14 @@ pub fn choose_interpreter(
             }
         }
     };
-    Ok((interpreter, selection))
+    Ok((interpreter, from_selection.then_some(selection)))
 }
 
 pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
     let (interpreter, selection) = choose_interpreter(app, args.python.as_deref())?;
+    if args.default {
+        return default(app, &interpreter);
+    }
     let target = match &args.path {
         Some(p) => app.cwd().join(p),
         None => selection
@@ -68,10 +86,7 @@ pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
             .join(PROJECT_VENV),
     };
     let base = Base::new(app.home(), &interpreter);
-    let options = Options {
-        with_pip: !args.without_pip,
-        prompt: args.prompt.clone(),
-    };
+    let options = Options::project(!args.without_pip, args.prompt.clone());
     let existing = venv::check_target(&target, args.recreate)?;
     match existing {
         Some(info) if !args.recreate => {
@@ -110,8 +125,24 @@ pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
             venv::create(&base, &target, &options)?;
         }
     }
+    // A new venv brings no command without a shim (pip's names are always
+    // shimmed): no rehash, which keeps `pyman venv` in milliseconds.
     created(app, &target, &interpreter, options.with_pip);
-    crate::commands::rehash::after_change(app)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pyman venv --default`: the interpreter's default venv, used outside
+/// projects (the shims create it on first need).
+fn default(app: &App, interpreter: &Interpreter) -> Result<ExitCode> {
+    let path = venv::default_venv_path(app.home(), interpreter);
+    match venv::ensure_default(app.home(), interpreter)? {
+        Some(path) => created(app, &path, interpreter, true),
+        None => app.printer.info(format!(
+            "`{}` already exists: the default venv of Python {}",
+            path.display(),
+            interpreter.version_string()
+        )),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,7 +1,6 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use pyman_resolver::find_target;
 
 use crate::app::App;
 use crate::error::Hinted;
@@ -9,7 +8,7 @@ use crate::error::Hinted;
 pub fn run(app: &App, args: &crate::args::WhichArgs) -> Result<ExitCode> {
     app.refresh_inventory()?;
     let name = pyman_resolver::target::command_name(&args.name);
-    let target = find_target(&app.shim_context(), &name).map_err(|e| {
+    let target = app.shim_target(&app.shim_context(), &name).map_err(|e| {
         // `which` answers "is there one?": 1 whatever the reason.
         let mut hinted = Hinted::from(e);
         hinted.code = 1;

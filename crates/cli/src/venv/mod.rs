@@ -93,6 +93,19 @@ impl Base {
 pub struct Options {
     pub with_pip: bool,
     pub prompt: Option<String>,
+    /// `include-system-site-packages`: the interpreter's own packages stay importable.
+    pub system_site_packages: bool,
+}
+
+impl Options {
+    /// A project venv: pip, the default prompt, a clean site-packages.
+    pub fn project(with_pip: bool, prompt: Option<String>) -> Options {
+        Options {
+            with_pip,
+            prompt,
+            system_site_packages: false,
+        }
+    }
 }
 
 /// Creates the venv at `target`, which must not exist. Nothing is left
@@ -164,8 +177,9 @@ fn write_layout(base: &Base, build: &Path, target: &Path, options: &Options) -> 
         .clone()
         .unwrap_or_else(|| default_prompt(target));
     let mut cfg = format!(
-        "home = {}\ninclude-system-site-packages = false\nversion = {}\nexecutable = {}\ncommand = pyman venv {}\n",
+        "home = {}\ninclude-system-site-packages = {}\nversion = {}\nexecutable = {}\ncommand = pyman venv {}\n",
         base.home_bin.display(),
+        options.system_site_packages,
         base.interpreter.version,
         std::fs::canonicalize(&base.interpreter.executable)
             .unwrap_or_else(|_| base.interpreter.executable.clone())
@@ -263,25 +277,70 @@ pub fn recreate(base: &Base, target: &Path, options: &Options) -> Result<Vec<Str
     Ok(packages)
 }
 
-/// `$PYMAN_HOME/venvs/cpython-3.12-linux-x86_64-gnu`: where a managed
-/// interpreter's default venv lives (per minor, so upgrades keep it).
+/// Where an interpreter's default venv lives: `$PYMAN_HOME/venvs/cpython-3.12-…`
+/// for managed ones (per minor, so upgrades keep it), `venvs/pyenv-3.12.1-<hash>`
+/// for discovered ones. The resolver names it, so the shim agrees.
 pub fn default_venv_path(home: &PymanHome, interpreter: &Interpreter) -> PathBuf {
-    home.venvs().join(interpreter.minor_key())
+    pyman_resolver::target::default_venv_dir(
+        home,
+        &pyman_resolver::Resolved {
+            executable: interpreter.executable.clone(),
+            installed: Some(interpreter.clone()),
+        },
+    )
 }
 
-/// Creates the default venv of a managed interpreter when it has none.
+/// Packages that are not pip's own in an interpreter's site-packages:
+/// what someone installed into it before pyman kept it clean.
+pub fn third_party_packages(interpreter: &Interpreter) -> Vec<String> {
+    let exe_dir = interpreter.bin_dir();
+    let prefix = if cfg!(windows) {
+        exe_dir
+    } else {
+        exe_dir.parent().unwrap_or(exe_dir)
+    };
+    installed_packages(prefix)
+        .into_iter()
+        .filter(|p| {
+            let name = p.split("==").next().unwrap_or(p).to_ascii_lowercase();
+            !matches!(
+                name.as_str(),
+                "pip" | "setuptools" | "wheel" | "distribute" | "pkg-resources"
+            )
+        })
+        .collect()
+}
+
+/// Creates an interpreter's default venv when it has none: the venv that
+/// `python`, `pip` and console scripts use outside projects.
+///
+/// Managed interpreters' venvs are clean. A discovered interpreter that
+/// already holds packages gets `include-system-site-packages = true`, so
+/// what imported before still imports while new installs land in the venv;
+/// so does the system's Python, whose distribution packages are part of it.
 pub fn ensure_default(home: &PymanHome, interpreter: &Interpreter) -> Result<Option<PathBuf>> {
     let path = default_venv_path(home, interpreter);
-    if interpreter.origin != Origin::Managed || read_venv(&path).ok().flatten().is_some() {
+    if read_venv(&path).ok().flatten().is_some() {
         return Ok(None);
     }
     let base = Base::new(home, interpreter);
+    let system_site_packages = match interpreter.origin {
+        Origin::Managed => false,
+        Origin::System => true,
+        Origin::Pyenv | Origin::Uv => !third_party_packages(interpreter).is_empty(),
+    };
+    // Debian's Python has no bundled pip wheel: the venv goes without.
+    let with_pip = seed::has_bundled_pip(&base);
     create(
         &base,
         &path,
         &Options {
-            with_pip: true,
-            prompt: Some(interpreter.minor_key()),
+            with_pip,
+            prompt: Some(
+                path.file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            ),
+            system_site_packages,
         },
     )?;
     Ok(Some(path))

@@ -25,12 +25,19 @@ fn bundled_wheels(base: &Base) -> Vec<PathBuf> {
     wheels
 }
 
+fn is_pip_wheel(w: &Path) -> bool {
+    w.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("pip-"))
+}
+
+/// Whether the interpreter ships ensurepip's pip wheel.
+pub fn has_bundled_pip(base: &Base) -> bool {
+    bundled_wheels(base).iter().any(|w| is_pip_wheel(w))
+}
+
 pub fn seed(base: &Base, build: &Path, target: &Path) -> Result<()> {
     let wheels = bundled_wheels(base);
-    if !wheels.iter().any(|w| {
-        w.file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("pip-"))
-    }) {
+    if !wheels.iter().any(|w| is_pip_wheel(w)) {
         return Err(fail(
             format!(
                 "the interpreter `{}` has no bundled pip wheel (`ensurepip/_bundled`)",
