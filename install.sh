@@ -75,6 +75,11 @@ detect_target() {
     esac
 }
 
+# built_executable NAME FILE: the path of binary NAME in cargo's JSON messages.
+built_executable() {
+    sed -n 's/.*"executable":"\([^"]*\/'"$1"'\)".*/\1/p' "$2" | tail -n 1
+}
+
 # The folder of this script when it runs from a checkout, else empty.
 checkout_dir() {
     case "$0" in
@@ -105,8 +110,23 @@ main() {
     if [ -n "$src" ]; then
         command -v cargo >/dev/null 2>&1 || err "cargo is needed to build from a checkout (https://rustup.rs)"
         say "building pyman from $src"
-        (cd "$src" && cargo build --release --locked -p pyman -p pyman-shim) || err "the build failed"
-        bin="$src/target/release"
+        # Cargo says where it put each binary (CARGO_TARGET_DIR, build.target-dir
+        # and build.target all move them); diagnostics still go to the terminal.
+        (cd "$src" && cargo build --release --locked -p pyman -p pyman-shim \
+            --message-format=json-render-diagnostics >"$tmp/build.json") ||
+            err "the build failed (cargo build --release in $src)"
+        bin=""
+        for b in pyman pyman-shim; do
+            path=$(built_executable "$b" "$tmp/build.json")
+            if [ -z "$path" ] || [ ! -f "$path" ]; then
+                err "cargo built $b but did not say where; looked for an \"executable\" ending in /$b in its JSON messages"
+            fi
+            dir=$(dirname "$path")
+            if [ -n "$bin" ] && [ "$dir" != "$bin" ]; then
+                err "cargo put pyman and pyman-shim in different folders ($bin, $dir)"
+            fi
+            bin=$dir
+        done
     else
         target=$(detect_target)
         base="${PYMAN_DOWNLOAD_URL:-$DEFAULT_DOWNLOAD_URL}"
@@ -131,8 +151,9 @@ main() {
 
     mkdir -p "$install_dir" || err "cannot create $install_dir"
     for b in pyman-shim pyman; do
+        [ -f "$bin/$b" ] || err "$bin/$b does not exist: the build did not produce it"
         # Copy then rename: a running pyman is never half-written.
-        cp "$bin/$b" "$install_dir/.$b.tmp.$$" || err "cannot write to $install_dir"
+        cp "$bin/$b" "$install_dir/.$b.tmp.$$" || err "cannot copy $bin/$b to $install_dir"
         chmod 755 "$install_dir/.$b.tmp.$$"
         mv -f "$install_dir/.$b.tmp.$$" "$install_dir/$b"
     done

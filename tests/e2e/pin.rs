@@ -77,18 +77,23 @@ fn nearest_file_wins_in_nested_projects_and_each_kind_is_read() {
     };
     let ctx = TestContext::with_pythons(&py);
     let (a, b) = (&py[0], &py[1]);
-    let exe =
-        |s: &fixtures::SourcePython| ctx.pyenv_root.join("versions").join(&s.version).join("bin");
     ctx.write("outer/.python-version", format!("{}\n", a.minor));
     ctx.write(
         "outer/inner/.tool-versions",
         format!("nodejs 20.1.0\npython {} {}\n", b.version, a.version),
     );
     ctx.write("outer/inner/deep/x/.keep", "");
+    // Outside a project venv, `which` names the interpreter's default venv.
+    let default_venv = |s: &fixtures::SourcePython| {
+        ctx.pyman_home
+            .join(format!("venvs/pyenv-{}-", s.version))
+            .display()
+            .to_string()
+    };
     let which = ctx.pyman("outer/inner/deep/x", &["which"]).ok().line();
-    assert!(which.starts_with(&exe(b).display().to_string()), "{which}");
+    assert!(which.starts_with(&default_venv(b)), "{which}");
     let which = ctx.pyman("outer", &["which"]).ok().line();
-    assert!(which.starts_with(&exe(a).display().to_string()), "{which}");
+    assert!(which.starts_with(&default_venv(a)), "{which}");
 
     // `.python-versions` (uv): the first line selects.
     ctx.write(
@@ -96,7 +101,7 @@ fn nearest_file_wins_in_nested_projects_and_each_kind_is_read() {
         format!("{}\n{}\n", b.minor, a.minor),
     );
     let which = ctx.pyman("uvproj", &["which"]).ok().line();
-    assert!(which.starts_with(&exe(b).display().to_string()), "{which}");
+    assert!(which.starts_with(&default_venv(b)), "{which}");
 
     // pyproject.toml only where no version file exists up the tree.
     ctx.write(
@@ -116,7 +121,7 @@ fn nearest_file_wins_in_nested_projects_and_each_kind_is_read() {
     );
     let which = ctx.pyman("outer", &["which"]).ok().line();
     assert!(
-        which.starts_with(&exe(a).display().to_string()),
+        which.starts_with(&default_venv(a)),
         "a version file beats pyproject: {which}"
     );
 }

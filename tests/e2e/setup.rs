@@ -330,3 +330,89 @@ fn self_update_replaces_both_binaries_verified_and_self_uninstall_removes_everyt
         assert!(!text.contains("pyman"), "{rc}: {text}");
     }
 }
+
+/// Runs the checkout's install.sh with the real cargo in a user's environment.
+/// The release profile is made cheap (this tests where the binaries land,
+/// not how fast they are), and both cases share one target folder.
+fn install_sh_from_checkout(ctx: &TestContext, extra: &[(&str, String)]) -> Out {
+    let cargo = PathBuf::from(env!("CARGO"));
+    let toolchain_bin = cargo.parent().unwrap().display().to_string();
+    let mut cmd = Command::new("sh");
+    cmd.arg(repo().join("install.sh"))
+        .arg("--no-modify-path")
+        .current_dir(&ctx.root);
+    let mut env = vec![
+        ("PATH", format!("{toolchain_bin}:/usr/bin:/bin")),
+        ("CARGO_NET_OFFLINE", "true".into()),
+        ("CARGO_BUILD_JOBS", "2".into()),
+        ("CARGO_PROFILE_RELEASE_LTO", "false".into()),
+        ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0".into()),
+        ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "64".into()),
+        ("CARGO_PROFILE_RELEASE_INCREMENTAL", "false".into()),
+    ];
+    env.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
+    user_env(ctx, &mut cmd, &env);
+    Out::from(cmd.output().unwrap())
+}
+
+/// The cargo home this test run uses (its registry has every dependency).
+fn real_cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"))
+}
+
+#[test]
+fn install_sh_from_a_checkout_finds_the_binaries_wherever_cargo_puts_them() {
+    let ctx = TestContext::new();
+    let target_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("install-sh-target");
+    let cargo_home = real_cargo_home();
+
+    // CARGO_TARGET_DIR, as people who share one target folder set it.
+    let bin1 = ctx.root.join("bin1");
+    install_sh_from_checkout(
+        &ctx,
+        &[
+            ("CARGO_TARGET_DIR", target_dir.display().to_string()),
+            ("CARGO_HOME", cargo_home.display().to_string()),
+            ("PYMAN_INSTALL_DIR", bin1.display().to_string()),
+        ],
+    )
+    .ok()
+    .stderr_has(&format!(
+        "installed pyman and pyman-shim into {}",
+        bin1.display()
+    ));
+
+    // `build.target-dir` from cargo's configuration (here its environment
+    // form; a config file in a new CARGO_HOME would rebuild everything).
+    let bin2 = ctx.root.join("bin2");
+    install_sh_from_checkout(
+        &ctx,
+        &[
+            ("CARGO_BUILD_TARGET_DIR", target_dir.display().to_string()),
+            ("CARGO_HOME", cargo_home.display().to_string()),
+            ("PYMAN_INSTALL_DIR", bin2.display().to_string()),
+        ],
+    )
+    .ok();
+
+    for bin in [&bin1, &bin2] {
+        for b in ["pyman", "pyman-shim"] {
+            let installed = std::fs::read(bin.join(b)).unwrap();
+            let built = std::fs::read(target_dir.join("release").join(b)).unwrap();
+            assert!(
+                installed == built,
+                "{} is not cargo's build",
+                bin.join(b).display()
+            );
+        }
+        let out = Out::from(
+            Command::new(bin.join("pyman"))
+                .arg("--version")
+                .output()
+                .unwrap(),
+        );
+        out.ok().stdout_has("pyman ");
+    }
+}

@@ -280,8 +280,13 @@ fn the_recursion_guard_stops_a_shim_that_finds_itself() {
     )
     .unwrap();
     let out = ctx.run("p", "python", &["-c", "import sys; print(sys.executable)"]);
-    // The shim is skipped as a target: the interpreter itself runs, no loop.
-    assert_eq!(out.ok().line(), home.join("python").display().to_string());
+    // The shim is skipped as a target: the interpreter runs (from its
+    // default venv), no loop.
+    let line = out.ok().line();
+    assert!(
+        line.starts_with(&ctx.pyman_home.join("venvs/pyenv-").display().to_string()),
+        "{line}"
+    );
 
     // The depth counter is the second guard.
     ctx.run_env("p", "python", &["-V"], &[("PYMAN_SHIM_DEPTH", "20")])

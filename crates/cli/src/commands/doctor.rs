@@ -13,6 +13,9 @@ use crate::app::App;
 struct Finding {
     check: &'static str,
     ok: bool,
+    /// Worth knowing, not a problem: doctor still exits 0.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    note: bool,
     message: String,
     fix: Option<String>,
 }
@@ -22,8 +25,19 @@ impl Finding {
         Finding {
             check,
             ok: true,
+            note: false,
             message: message.into(),
             fix: None,
+        }
+    }
+
+    fn note(check: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Finding {
+        Finding {
+            check,
+            ok: true,
+            note: true,
+            message: message.into(),
+            fix: Some(fix.into()),
         }
     }
 
@@ -31,6 +45,7 @@ impl Finding {
         Finding {
             check,
             ok: false,
+            note: false,
             message: message.into(),
             fix: Some(fix.into()),
         }
@@ -64,11 +79,12 @@ pub fn run(app: &App, args: &crate::args::DoctorArgs) -> Result<ExitCode> {
         app.printer.data(serde_json::to_string_pretty(&out)?);
     } else {
         for f in &findings {
-            app.printer.data(format!(
-                "{:8} {}",
-                if f.ok { "ok" } else { "problem" },
-                f.message
-            ));
+            let status = match (f.ok, f.note) {
+                (false, _) => "problem",
+                (true, true) => "note",
+                (true, false) => "ok",
+            };
+            app.printer.data(format!("{status:8} {}", f.message));
             if let Some(fix) = &f.fix {
                 app.printer.data(format!("{:8} fix: {fix}", ""));
             }
@@ -295,7 +311,12 @@ fn polluted_interpreters(inventory: &Inventory, out: &mut Vec<Finding>) {
             .iter()
             .map(|p| p.split("==").next().unwrap_or(p))
             .collect();
-        out.push(Finding::problem(
+        let shown = if names.len() > 12 {
+            format!("{}, and {} more", names[..12].join(", "), names.len() - 12)
+        } else {
+            names.join(", ")
+        };
+        out.push(Finding::note(
             "clean",
             format!(
                 "{} Python {} at `{}` has {} package{} in its own site-packages: {}",
@@ -304,12 +325,11 @@ fn polluted_interpreters(inventory: &Inventory, out: &mut Vec<Finding>) {
                 i.executable.display(),
                 packages.len(),
                 if packages.len() == 1 { "" } else { "s" },
-                names.join(", ")
+                shown
             ),
             format!(
-                "in each project that uses them: `pyman pin {}` (it creates .venv), then `pip install {}`; pip through pyman never adds to the interpreter",
+                "in each project that uses them: `pyman pin {}` (it creates .venv), then `pip install` what it needs there; pip through pyman never adds to the interpreter",
                 i.version_string(),
-                names.join(" ")
             ),
         ));
     }
@@ -336,12 +356,13 @@ fn shadowing_shims(app: &App, out: &mut Vec<Finding>) {
     names.sort();
     for name in names {
         if let Some(other) = pyman_resolver::target::next_on_path(&ctx, &name) {
-            out.push(Finding::ok(
+            out.push(Finding::note(
                 "shims",
                 format!(
                     "the shim `{name}` shadows `{}`; where the selected environment has no `{name}`, it runs that one",
                     other.display()
                 ),
+                format!("nothing to do; `pyman which {name}` shows which one runs in a folder"),
             ));
         }
     }
