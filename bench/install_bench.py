@@ -22,32 +22,10 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import threading
 import time
 
-from common import interpreter_and_pyman, tempdir
-
-
-def build_archive(version, prefix, out_dir):
-    """python/ with the whole interpreter but its test suite, RUNPATH made relative."""
-    tree = os.path.join(out_dir, "tree", "python")
-    shutil.copytree(prefix, tree, symlinks=True,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.a", "*.pyc"))
-    minor = ".".join(version.split(".")[:2])
-    exe = os.path.join(tree, "bin", f"python{minor}")
-    data = bytearray(open(exe, "rb").read())
-    old = f"{prefix}/lib\0".encode()
-    i = data.find(old)
-    if i >= 0:
-        new = b"$ORIGIN/../lib"
-        data[i:i + len(old)] = new + b"\0" * (len(old) - len(new))
-        open(exe, "wb").write(data)
-    name = f"cpython-{version}+20250101-x86_64-unknown-linux-gnu-install_only.tar.gz"
-    path = os.path.join(out_dir, name)
-    with tarfile.open(path, "w:gz", compresslevel=6) as tar:
-        tar.add(tree, arcname="python")
-    return path
+from common import build_archive, interpreter_and_pyman, tempdir
 
 
 def serve(directory):

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Creating a venv: `pyman venv` against `uv venv` and `python -m venv`,
-without pip and with it, from the same pyenv CPython.
+without pip and with it, from the same CPython: once as pyenv installed it
+(an interpreter pyman discovered), once installed by pyman (managed).
 
     python3 bench/venv_bench.py [--runs 20] [--no-build] [--dir /dev/shm]
 """
@@ -13,7 +14,9 @@ import subprocess
 import sys
 import time
 
-from common import interpreter_and_pyman, pyenv_root, tempdir
+import hashlib
+
+from common import build_archive, interpreter_and_pyman, pyenv_root, tempdir
 
 
 def main():
@@ -43,31 +46,38 @@ def main():
             subprocess.run([sys.executable, "-m", "venv", os.path.join(tmp, "uvenv")], check=True)
             subprocess.run([os.path.join(tmp, "uvenv/bin/pip"), "install", "-q", "uv"], check=True)
             uv = os.path.join(tmp, "uvenv/bin/uv")
+        # The same CPython installed by pyman, from an archive of it.
+        archive = build_archive(version, prefix, os.path.join(tmp, "archive"))
+        sha = hashlib.sha256(open(archive, "rb").read()).hexdigest()
+        subprocess.run([pyman, "install", "-q", archive, "--sha256", sha], env=env, check=True)
+        managed = os.path.join(tmp, "pyman", "pythons", f"cpython-{version}-linux-x86_64-gnu", "bin", "python3")
+        pythons = {"discovered (pyenv)": python, "managed (pyman)": managed}
         tools = {
-            "pyman": lambda d, pip: [pyman, "venv", "-q", "--python", python, d] + ([] if pip else ["--without-pip"]),
-            "uv": lambda d, pip: [uv, "venv", "-q", "--python", python, d] + (["--seed"] if pip else []),
-            "python -m venv": lambda d, pip: [python, "-m", "venv", d] + ([] if pip else ["--without-pip"]),
+            "pyman": lambda py, d, pip: [pyman, "venv", "-q", "--python", py, d] + ([] if pip else ["--without-pip"]),
+            "uv": lambda py, d, pip: [uv, "venv", "-q", "--python", py, d] + (["--seed"] if pip else []),
+            "python -m venv": lambda py, d, pip: [py, "-m", "venv", d] + ([] if pip else ["--without-pip"]),
         }
         # Warm uv's cache of pip, so its seeded runs are not timed downloading.
-        subprocess.run(tools["uv"](os.path.join(tmp, "warm"), True), env=env, cwd=tmp, check=True,
+        subprocess.run(tools["uv"](python, os.path.join(tmp, "warm"), True), env=env, cwd=tmp, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for pip in (False, True):
-            runs = args.runs if not pip else max(3, args.runs // 4)
-            times = {name: [] for name in tools}
-            for i in range(runs):
-                for name, cmd in tools.items():
-                    d = os.path.join(tmp, f"v-{name.replace(' ', '_')}-{pip}-{i}")
-                    t = time.perf_counter()
-                    subprocess.run(cmd(d, pip), env=env, cwd=tmp, check=True,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                    times[name].append(time.perf_counter() - t)
-                    shutil.rmtree(d, ignore_errors=True)
-            label = "with pip" if pip else "without pip"
-            print(f"venv {label}, {runs} runs:")
-            for name, xs in times.items():
-                print(f"  {name:15} median {statistics.median(xs) * 1000:8.1f} ms")
-            ratio = statistics.median(times["uv"]) / statistics.median(times["pyman"])
-            print(f"  uv/pyman: {ratio:.2f} (above 1: pyman is faster)")
+        for kind, py in pythons.items():
+            for pip in (False, True):
+                runs = args.runs if not pip else max(3, args.runs // 4)
+                times = {name: [] for name in tools}
+                for i in range(runs):
+                    for name, cmd in tools.items():
+                        d = os.path.join(tmp, f"v-{name.replace(' ', '_')}-{pip}-{i}")
+                        t = time.perf_counter()
+                        subprocess.run(cmd(py, d, pip), env=env, cwd=tmp, check=True,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                        times[name].append(time.perf_counter() - t)
+                        shutil.rmtree(d, ignore_errors=True)
+                label = "with pip" if pip else "without pip"
+                print(f"{kind} interpreter, venv {label}, {runs} runs:")
+                for name, xs in times.items():
+                    print(f"  {name:15} median {statistics.median(xs) * 1000:8.1f} ms")
+                ratio = statistics.median(times["pyman"]) / statistics.median(times["uv"])
+                print(f"  pyman/uv: {ratio:.2f} (below 1: pyman is faster)")
     finally:
         cleanup()
 

@@ -125,6 +125,8 @@ impl TestContext {
             ("NO_COLOR".to_string(), "1".into()),
             ("LANG".to_string(), "C.UTF-8".into()),
             ("PYMAN_TEST_NO_RETRY_DELAY".to_string(), "1".into()),
+            // No test asks GitHub for new builds; the refresh tests opt in.
+            ("PYMAN_INDEX_TTL".to_string(), "never".into()),
         ];
         TestContext {
             _root: dir,
@@ -157,6 +159,12 @@ impl TestContext {
         fs::create_dir_all(p.parent().unwrap()).unwrap();
         fs::write(&p, text).unwrap();
         p
+    }
+
+    /// Sets (or replaces) a variable for every command this context runs.
+    pub fn set_env(&mut self, key: &str, value: impl Into<OsString>) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_string(), value.into()));
     }
 
     pub fn shims(&self) -> PathBuf {

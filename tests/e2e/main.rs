@@ -10,6 +10,7 @@ mod common;
 mod fixtures;
 mod install;
 mod pin;
+mod releases;
 mod server;
 mod setup;
 mod shim;

@@ -166,6 +166,9 @@ pub struct CurrentArgs {
     /// Print JSON for scripts
     #[arg(long)]
     pub json: bool,
+    /// Exit 1 when the selected Python is past its end of life (for CI)
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]
@@ -185,6 +188,12 @@ pub struct ListArgs {
     /// Print JSON for scripts
     #[arg(long)]
     pub json: bool,
+    /// With `--available`: every build, not only the newest patch of each minor
+    #[arg(long, requires = "available")]
+    pub all: bool,
+    /// Only installed interpreters that have a newer patch (security fixes)
+    #[arg(long, conflicts_with = "available")]
+    pub outdated: bool,
     #[command(flatten)]
     pub index: IndexArgs,
 }
@@ -197,6 +206,9 @@ pub struct IndexArgs {
     /// Replace the GitHub release base URL of every build with this mirror
     #[arg(long, env = "PYMAN_MIRROR", value_name = "URL")]
     pub mirror: Option<String>,
+    /// Check for a newer python-build-standalone release now (else once a day)
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]

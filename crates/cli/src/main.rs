@@ -15,6 +15,7 @@ mod release;
 mod reporter;
 mod shell;
 mod shims;
+mod status;
 mod venv;
 
 use args::{Cli, Command};

@@ -165,6 +165,71 @@ impl Client {
         Ok(Client { http })
     }
 
+    /// A client for small index files: a short overall timeout, so an
+    /// unreachable server costs a command a few seconds at most.
+    pub fn for_index(timeout: Duration) -> Result<Client, DownloadError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("pyman/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(timeout.min(Duration::from_secs(3)))
+            .timeout(timeout)
+            .build()
+            .map_err(DownloadError::Client)?;
+        Ok(Client { http })
+    }
+
+    /// A small document, unless it is unchanged since `validators` were
+    /// seen (`If-None-Match` / `If-Modified-Since`). Files are always read.
+    pub async fn get_if_changed(
+        &self,
+        location: &Location,
+        validators: &Validators,
+    ) -> Result<Fetched, DownloadError> {
+        let url = match location {
+            Location::File(path) => {
+                return read_small_file(path).map(|text| Fetched::Changed {
+                    text,
+                    validators: Validators::default(),
+                });
+            }
+            Location::Http(url) => url,
+        };
+        let mut req = self.http.get(url);
+        if let Some(etag) = &validators.etag {
+            req = req.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+        }
+        let resp = req.send().await.map_err(|source| DownloadError::Request {
+            url: url.clone(),
+            source,
+        })?;
+        if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        let resp = check_status(url, resp)?;
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let validators = Validators {
+            etag: header(reqwest::header::ETAG),
+            last_modified: header(reqwest::header::LAST_MODIFIED),
+        };
+        let text = resp
+            .text()
+            .await
+            .map_err(|source| DownloadError::Interrupted {
+                url: url.clone(),
+                received: 0,
+                expected: None,
+                source: Some(source),
+            })?;
+        Ok(Fetched::Changed { text, validators })
+    }
+
     /// Reads a whole small document (an index JSON).
     pub async fn get_text(&self, location: &Location) -> Result<String, DownloadError> {
         match location {
@@ -193,28 +258,7 @@ impl Client {
                 url: url.to_string(),
                 source,
             })?;
-        let status = resp.status();
-        if status.is_success() {
-            return Ok(resp);
-        }
-        let code = status.as_u16();
-        if code == 404 || code == 410 {
-            return Err(DownloadError::NotFound {
-                url: url.to_string(),
-                status: code,
-            });
-        }
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        Err(DownloadError::Status {
-            url: url.to_string(),
-            status: code,
-            retry_after,
-        })
+        check_status(url, resp)
     }
 
     /// Streams `location` into `consume` on a blocking thread. Returns what
@@ -334,6 +378,49 @@ impl Client {
             bytes: received,
         })
     }
+}
+
+/// The response if it succeeded, else the error its status means.
+fn check_status(url: &str, resp: reqwest::Response) -> Result<reqwest::Response, DownloadError> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let code = status.as_u16();
+    if code == 404 || code == 410 {
+        return Err(DownloadError::NotFound {
+            url: url.to_string(),
+            status: code,
+        });
+    }
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    Err(DownloadError::Status {
+        url: url.to_string(),
+        status: code,
+        retry_after,
+    })
+}
+
+/// HTTP cache validators of a document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A conditional fetch's answer.
+#[derive(Debug)]
+pub enum Fetched {
+    NotModified,
+    Changed {
+        text: String,
+        validators: Validators,
+    },
 }
 
 fn location_path(l: &Location) -> PathBuf {

@@ -14,3 +14,10 @@ pub const PYMAN_LOCK_TIMEOUT: &str = "PYMAN_LOCK_TIMEOUT";
 pub const PYMAN_MAX_UNPACK_BYTES: &str = "PYMAN_MAX_UNPACK_BYTES";
 /// Tests only: retry at once instead of backing off.
 pub const PYMAN_TEST_NO_RETRY_DELAY: &str = "PYMAN_TEST_NO_RETRY_DELAY";
+/// Seconds between checks for a newer python-build-standalone release
+/// (default a day); `never` keeps to the cache and the embedded index.
+pub const PYMAN_INDEX_TTL: &str = "PYMAN_INDEX_TTL";
+/// `1`: no network at all (installs from the cache or a `file://` mirror).
+pub const PYMAN_OFFLINE: &str = "PYMAN_OFFLINE";
+/// Tests only: the date pyman takes as today (`YYYY-MM-DD`), for support status.
+pub const PYMAN_TODAY: &str = "PYMAN_TODAY";

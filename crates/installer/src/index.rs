@@ -184,6 +184,36 @@ impl Index {
         })
     }
 
+    /// Adds the builds of a newer release: for the same version, variant,
+    /// platform and CPU level, the newest build tag wins; versions only the
+    /// older releases have stay installable.
+    #[must_use]
+    pub fn merge(mut self, fresh: Vec<Build>) -> Index {
+        type Ident = (Version, Variant, String, String, Option<String>, String);
+        let ident = |b: &Build| -> Ident {
+            (
+                b.version,
+                b.variant,
+                b.os.clone(),
+                b.arch.clone(),
+                b.arch_level.clone(),
+                b.libc.clone(),
+            )
+        };
+        let mut newest: std::collections::HashMap<Ident, Option<String>> =
+            std::collections::HashMap::new();
+        for b in &fresh {
+            let tag = newest.entry(ident(b)).or_default();
+            if b.build > *tag {
+                tag.clone_from(&b.build);
+            }
+        }
+        self.builds
+            .retain(|b| newest.get(&ident(b)).is_none_or(|tag| b.build > *tag));
+        self.builds.extend(fresh);
+        self
+    }
+
     /// Rewrites the GitHub release base of every URL to `mirror`.
     #[must_use]
     pub fn with_mirror(mut self, mirror: &str) -> Index {
@@ -310,6 +340,29 @@ mod tests {
         assert_eq!(ft.variant, Variant::Freethreaded);
         assert!(ft.install_key().contains("+freethreaded"));
         assert!(index.find(&"3.5".parse().unwrap(), &host).is_none());
+    }
+
+    #[test]
+    fn a_newer_release_replaces_builds_of_the_same_version_and_adds_new_ones() {
+        let host = linux_host(&[]);
+        let embedded = Index::embedded();
+        let old = embedded
+            .find(&"3.12".parse().unwrap(), &host)
+            .unwrap()
+            .clone();
+        let mut rebuilt = old.clone();
+        rebuilt.build = Some("29990101".into());
+        rebuilt.url = "https://example/rebuilt.tar.gz".into();
+        let mut newer = old.clone();
+        newer.version.patch += 1;
+        newer.build = Some("29990101".into());
+        let merged = Index::embedded().merge(vec![rebuilt.clone(), newer.clone()]);
+        assert_eq!(merged.find(&"3.12".parse().unwrap(), &host), Some(&newer));
+        let exact: VersionRequest = old.version.to_string().parse().unwrap();
+        assert_eq!(merged.find(&exact, &host), Some(&rebuilt));
+        // The older tag of that build is gone; other versions stay.
+        assert!(!merged.builds.contains(&old));
+        assert!(merged.find(&"3.9".parse().unwrap(), &host).is_some());
     }
 
     #[test]

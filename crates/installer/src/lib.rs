@@ -10,7 +10,10 @@ pub mod install;
 pub mod lock;
 pub mod managed;
 pub mod probe;
+pub mod refresh;
+pub mod release;
 pub mod scratch;
+pub mod support;
 
 pub use index::{Build, Index};
 pub use install::{InstallError, Installer, Options, Outcome, Reporter};

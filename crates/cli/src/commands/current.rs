@@ -27,6 +27,19 @@ pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
         Err(e) => return failed(app, args.json, Some(&selection), e),
     };
     let version = resolved.installed.as_ref().map(|i| i.version_string());
+    let today = crate::status::today(app);
+    let minor = resolved
+        .installed
+        .as_ref()
+        .map(|i| (i.version.major, i.version.minor));
+    let end_of_life =
+        minor.is_some_and(|(a, b)| pyman_installer::support::status(a, b, today).is_end_of_life());
+    let newer = resolved.installed.as_ref().and_then(|i| {
+        let index = crate::status::known_index(app);
+        let host = pyman_installer::host::Host::current();
+        crate::status::newer_patch(&index, &host, i)
+            .map(|b| (b.version_string(), crate::status::newer_patch_message(i, b)))
+    });
     if args.json {
         let out = json!({
             "request": selection.request.to_string(),
@@ -40,6 +53,8 @@ pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
             },
             "venv": target.venv,
             "python": target.program,
+            "support": minor.map(|(a, b)| crate::status::support_json(a, b, today)),
+            "newer_patch": newer.as_ref().map(|(v, _)| v),
         });
         app.printer.data(serde_json::to_string_pretty(&out)?);
     } else {
@@ -63,6 +78,21 @@ pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
                 venv.display()
             ));
         }
+        if let Some((a, b)) = minor {
+            app.printer.data(format!(
+                "  {}",
+                pyman_installer::support::status(a, b, today)
+            ));
+        }
+    }
+    if let Some((a, b)) = minor {
+        crate::status::warn_if_end_of_life(app, a, b);
+    }
+    if let Some((_, message)) = &newer {
+        app.printer.warn(message);
+    }
+    if args.strict && end_of_life {
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

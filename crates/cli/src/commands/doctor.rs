@@ -229,6 +229,9 @@ fn pins_and_venvs(app: &App, inventory: &Inventory, out: &mut Vec<Finding>) {
     for selection in &selections {
         match resolve(&ctx, selection, inventory) {
             Ok(resolved) => {
+                if let Some(i) = &resolved.installed {
+                    support_findings(app, selection, i, out);
+                }
                 out.push(Finding::ok(
                     "pins",
                     format!(
@@ -365,5 +368,46 @@ fn shadowing_shims(app: &App, out: &mut Vec<Finding>) {
                 format!("nothing to do; `pyman which {name}` shows which one runs in a folder"),
             ));
         }
+    }
+}
+
+/// A pin whose Python is past its end of life is a problem; a newer patch
+/// of it (security fixes) is a note with the command that gets it.
+fn support_findings(
+    app: &App,
+    selection: &pyman_resolver::Selection,
+    i: &pyman_resolver::Interpreter,
+    out: &mut Vec<Finding>,
+) {
+    let today = crate::status::today(app);
+    let (major, minor) = (i.version.major, i.version.minor);
+    if let pyman_installer::support::Status::EndOfLife { since } =
+        pyman_installer::support::status(major, minor, today)
+    {
+        let to = pyman_installer::support::newest_supported(today)
+            .map_or_else(|| "a supported version".to_string(), |m| m.name());
+        out.push(Finding::problem(
+            "support",
+            format!(
+                "`{}` ({}) selects Python {major}.{minor}, past its end of life since {since}: no more security fixes",
+                selection.request, selection.source
+            ),
+            format!("move the project to a supported Python: `pyman install {to}`, then `pyman pin {to}`"),
+        ));
+    }
+    let index = crate::status::known_index(app);
+    let host = pyman_installer::host::Host::current();
+    if let Some(newer) = crate::status::newer_patch(&index, &host, i) {
+        out.push(Finding::note(
+            "patches",
+            format!(
+                "`{}` ({}) runs Python {}; {} is out",
+                selection.request,
+                selection.source,
+                i.version_string(),
+                newer.version_string()
+            ),
+            format!("`{}`", crate::status::upgrade_command(i, newer)),
+        ));
     }
 }

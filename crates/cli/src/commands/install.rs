@@ -2,7 +2,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
-use pyman_installer::download::Location;
+use pyman_installer::download::{Client, Location};
+use pyman_installer::refresh;
 use pyman_installer::{Build, Index, InstallError, Installer, Options, Outcome};
 use pyman_resolver::VersionRequest;
 use pyman_resolver::target::require_selection;
@@ -26,10 +27,11 @@ pub fn installer(app: &App, reinstall: bool) -> Result<Installer> {
     Installer::new(app.home().clone(), options, reporter).map_err(|e| hinted(e, None, 1))
 }
 
-/// The embedded index, or `--downloads-json`, with `--mirror` applied.
-pub async fn load_index(installer: &Installer, args: &IndexArgs) -> Result<Index> {
+/// The builds pyman can install: `--downloads-json` alone when given, else
+/// the embedded index with python-build-standalone's newest release merged
+/// over it (cached for `PYMAN_INDEX_TTL`), with `--mirror` applied.
+pub async fn load_index(app: &App, installer: &Installer, args: &IndexArgs) -> Result<Index> {
     let index = match &args.downloads_json {
-        None => Index::embedded(),
         Some(source) => {
             let location = Location::parse(source);
             let text = installer.client().get_text(&location).await.map_err(|e| {
@@ -43,6 +45,28 @@ pub async fn load_index(installer: &Installer, args: &IndexArgs) -> Result<Index
                 let hint = e.hint().to_string();
                 hinted(e, hint, 2)
             })?
+        }
+        None => {
+            let policy = if args.refresh {
+                refresh::Policy::Force
+            } else if app.env().is_true(pyman_installer::env::PYMAN_OFFLINE) {
+                refresh::Policy::Never
+            } else {
+                let ttl = app.env().var_os(pyman_installer::env::PYMAN_INDEX_TTL);
+                refresh::Policy::from_ttl(ttl.as_deref().and_then(|v| v.to_str()))
+            };
+            let client = Client::for_index(std::time::Duration::from_secs(5))
+                .map_err(|e| hinted(e, None, 1))?;
+            let fresh =
+                refresh::fresh_builds(&client, app.home(), args.mirror.as_deref(), policy).await;
+            for note in &fresh.notes {
+                app.printer.debug(note);
+            }
+            let mut index = Index::embedded();
+            if let Some(tag) = &fresh.tag {
+                index.origin = format!("built-in and release {tag}");
+            }
+            index.merge(fresh.builds)
         }
     };
     Ok(match &args.mirror {
@@ -119,7 +143,7 @@ async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
             ));
         }
         if index.is_none() {
-            index = Some(load_index(&installer, &args.index).await?);
+            index = Some(load_index(app, &installer, &args.index).await?);
         }
         let index = index.as_ref().map_or_else(Index::default, Clone::clone);
         let build = index
@@ -170,6 +194,7 @@ async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
                     "Installed Python {version} ({key}) to `{}`",
                     path.display()
                 ));
+                crate::status::warn_if_end_of_life(app, version.major, version.minor);
             }
             Ok(Outcome::AlreadyInstalled { key, path }) => {
                 app.printer.info(format!(
@@ -265,7 +290,7 @@ fn available_minors(index: &Index, installer: &Installer) -> String {
 pub fn list_available(app: &App, args: &ListArgs) -> Result<ExitCode> {
     let rt = runtime()?;
     let installer = installer(app, false)?;
-    let index = rt.block_on(load_index(&installer, &args.index))?;
+    let index = rt.block_on(load_index(app, &installer, &args.index))?;
     let request = match &args.request {
         Some(text) => Some(crate::error::parse_request(text)?),
         None => None,
@@ -278,17 +303,33 @@ pub fn list_available(app: &App, args: &ListArgs) -> Result<ExitCode> {
                 .is_none_or(|r| r.matches(&b.version, b.variant))
         })
         .collect();
-    builds.sort_by(|a, b| b.version.cmp(&a.version).then(a.variant.cmp(&b.variant)));
-    // One line per version and variant: the build `install` would pick.
+    // Finals first within a minor, so the newest patch leads its group.
+    builds.sort_by(|a, b| {
+        (b.version.major, b.version.minor)
+            .cmp(&(a.version.major, a.version.minor))
+            .then(a.variant.cmp(&b.variant))
+            .then(a.version.is_prerelease().cmp(&b.version.is_prerelease()))
+            .then(b.version.cmp(&a.version))
+    });
+    // One line per version and variant (the build `install` would pick); by
+    // default only the newest of each minor, a prerelease only where a minor
+    // has nothing else yet.
     let mut seen = std::collections::HashSet::new();
     let picks: Vec<&Build> = builds
         .into_iter()
-        .filter(|b| seen.insert((b.version, b.variant)))
+        .filter(|b| {
+            if args.all || request.is_some() {
+                seen.insert((Some(b.version), b.variant, 0, 0))
+            } else {
+                seen.insert((None, b.variant, b.version.major, b.version.minor))
+            }
+        })
         .filter_map(|b| {
             let exact: VersionRequest = b.version_string().parse().ok()?;
             index.find(&exact, &installer.host)
         })
         .collect();
+    let today = crate::status::today(app);
     let installed = pyman_installer::managed::installed(app.home())?;
     let is_installed = |b: &Build| installed.iter().any(|i| i.key == b.install_key());
     if args.json {
@@ -299,9 +340,11 @@ pub fn list_available(app: &App, args: &ListArgs) -> Result<ExitCode> {
                     "key": b.install_key(),
                     "version": b.version.to_string(),
                     "variant": b.variant.name(),
+                    "build": b.build,
                     "url": b.url,
                     "sha256": b.sha256,
                     "installed": is_installed(b),
+                    "support": crate::status::support_json(b.version.major, b.version.minor, today),
                 })
             })
             .collect();
@@ -319,9 +362,10 @@ pub fn list_available(app: &App, args: &ListArgs) -> Result<ExitCode> {
         ));
     }
     for b in picks {
-        let mark = if is_installed(b) { "installed" } else { "" };
+        let status = pyman_installer::support::status(b.version.major, b.version.minor, today);
+        let mark = if is_installed(b) { ", installed" } else { "" };
         app.printer.data(format!(
-            "{:<12} {:<50} {mark}",
+            "{:<12} {:<50} {status}{mark}",
             b.version_string(),
             b.install_key()
         ));

@@ -16,22 +16,48 @@ pub fn run(app: &App, args: &crate::args::ListArgs) -> Result<ExitCode> {
         .ok()
         .and_then(|s| resolve(&ctx, &s, &inventory).ok())
         .map(|r| r.executable);
+    let today = crate::status::today(app);
+    let index = crate::status::known_index(app);
+    let host = pyman_installer::host::Host::current();
+    let build_tag = |i: &pyman_resolver::Interpreter| {
+        (i.origin == pyman_resolver::Origin::Managed)
+            .then(|| {
+                pyman_installer::managed::InstallMetadata::read(&app.home().pythons().join(&i.key))
+                    .ok()
+                    .and_then(|m| m.build)
+            })
+            .flatten()
+    };
+    let rows: Vec<_> = inventory
+        .interpreters
+        .iter()
+        .map(|i| (i, crate::status::newer_patch(&index, &host, i)))
+        .filter(|(_, newer)| !args.outdated || newer.is_some())
+        .collect();
     if args.json {
-        let rows: Vec<_> = inventory
-            .interpreters
+        let rows: Vec<_> = rows
             .iter()
-            .map(|i| {
+            .map(|(i, newer)| {
                 json!({
                     "key": i.key,
                     "version": i.version.to_string(),
                     "variant": i.variant.name(),
                     "origin": i.origin.as_str(),
                     "executable": i.executable,
+                    "build": build_tag(i),
                     "selected": selected.as_ref() == Some(&i.executable),
+                    "support": crate::status::support_json(i.version.major, i.version.minor, today),
+                    "newer_patch": newer.map(|b| b.version_string()),
+                    "upgrade": newer.map(|b| crate::status::upgrade_command(i, b)),
                 })
             })
             .collect();
         app.printer.data(serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.outdated && rows.is_empty() {
+        app.printer
+            .info("Every interpreter has the newest patch pyman knows of");
         return Ok(ExitCode::SUCCESS);
     }
     if inventory.interpreters.is_empty() {
@@ -45,17 +71,30 @@ pub fn run(app: &App, args: &crate::args::ListArgs) -> Result<ExitCode> {
         .map(|i| i.version_string().len())
         .max()
         .unwrap_or(6);
-    for i in &inventory.interpreters {
+    for (i, newer) in &rows {
         let mark = if selected.as_ref() == Some(&i.executable) {
             "*"
         } else {
             " "
         };
+        let status = pyman_installer::support::status(i.version.major, i.version.minor, today);
+        let mut notes = vec![status.to_string()];
+        if let Some(tag) = build_tag(i) {
+            notes.push(format!("build {tag}"));
+        }
+        if let Some(b) = newer {
+            notes.push(format!(
+                "{} is out: `{}`",
+                b.version_string(),
+                crate::status::upgrade_command(i, b)
+            ));
+        }
         app.printer.data(format!(
-            "{mark} {:width$}  {:8}  {}",
+            "{mark} {:width$}  {:8}  {}  ({})",
             i.version_string(),
             i.origin.as_str(),
-            i.executable.display()
+            i.executable.display(),
+            notes.join("; ")
         ));
     }
     Ok(ExitCode::SUCCESS)

@@ -58,6 +58,9 @@ pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
     app.printer
         .success(format!("Pinned `{request}` in `{}`{was}", file.display()));
 
+    if let Some((major, minor)) = request.minor() {
+        crate::status::warn_if_end_of_life(app, major, minor);
+    }
     let inventory = app.refresh_inventory()?;
     match &request {
         VersionRequest::Version { .. } | VersionRequest::Specifiers(_) => {

@@ -38,7 +38,7 @@ pub fn run(app: &App, args: &crate::args::UpgradeArgs) -> Result<ExitCode> {
     }
     let rt = runtime()?;
     let installer = Arc::new(installer(app, false)?);
-    let index = rt.block_on(load_index(&installer, &args.index))?;
+    let index = rt.block_on(load_index(app, &installer, &args.index))?;
     let pinned = exact_pins(app);
     let mut failed = false;
     for (minor_key, installed) in minors {

@@ -1,0 +1,106 @@
+//! Support status and security patches, as `pin`, `install`, `current`,
+//! `list` and `doctor` report them. The shim says nothing: no per-call cost.
+
+use pyman_installer::host::Host;
+use pyman_installer::support::{self, Date, Status};
+use pyman_installer::{Build, Index, refresh};
+use pyman_resolver::inventory::{Interpreter, Origin};
+use serde_json::{Value, json};
+
+use crate::app::App;
+
+pub fn today(app: &App) -> Date {
+    let value = app.env().var_os(pyman_installer::env::PYMAN_TODAY);
+    Date::today(value.as_deref().and_then(|v| v.to_str()))
+}
+
+/// `warning: Python 3.10 reached its end of life on 2026-10-31…` and what to move to.
+pub fn warn_if_end_of_life(app: &App, major: u64, minor: u64) -> bool {
+    let today = today(app);
+    let Status::EndOfLife { since } = support::status(major, minor, today) else {
+        return false;
+    };
+    app.printer.warn(format!(
+        "Python {major}.{minor} reached its end of life on {since}: it gets no more security fixes"
+    ));
+    if let Some(newest) = support::newest_supported(today) {
+        app.printer.hint(format!(
+            "move to Python {} (supported until {}): `pyman install {0}`, then `pyman pin {0}` in the project",
+            newest.name(),
+            newest.end_of_life
+        ));
+    }
+    true
+}
+
+pub fn support_json(major: u64, minor: u64, today: Date) -> Value {
+    let status = support::status(major, minor, today);
+    let m = support::minor(major, minor);
+    json!({
+        "status": status.kind(),
+        "end_of_life": m.map(|m| m.end_of_life.to_string()),
+    })
+}
+
+/// The builds pyman knows without asking the network: the embedded index
+/// and the release list cached by the last refresh.
+pub fn known_index(app: &App) -> Index {
+    let Ok(client) =
+        pyman_installer::download::Client::for_index(std::time::Duration::from_secs(1))
+    else {
+        return Index::embedded();
+    };
+    let Ok(rt) = crate::commands::install::runtime() else {
+        return Index::embedded();
+    };
+    let mirror = app
+        .env()
+        .non_empty(pyman_installer::env::PYMAN_MIRROR)
+        .map(|m| m.to_string_lossy().into_owned());
+    let fresh = rt.block_on(refresh::fresh_builds(
+        &client,
+        app.home(),
+        mirror.as_deref(),
+        refresh::Policy::Never,
+    ));
+    Index::embedded().merge(fresh.builds)
+}
+
+/// A newer patch of the interpreter's minor version (same variant) than it is.
+pub fn newer_patch<'a>(index: &'a Index, host: &'a Host, i: &Interpreter) -> Option<&'a Build> {
+    let request = format!(
+        "{}.{}{}",
+        i.version.major,
+        i.version.minor,
+        i.variant.suffix()
+    )
+    .parse()
+    .ok()?;
+    index
+        .find(&request, host)
+        .filter(|b| b.version > i.version && !b.version.is_prerelease())
+}
+
+/// The exact command that gets the newer patch.
+pub fn upgrade_command(i: &Interpreter, newer: &Build) -> String {
+    if i.origin == Origin::Managed {
+        format!(
+            "pyman upgrade {}.{}{}",
+            i.version.major,
+            i.version.minor,
+            i.variant.suffix()
+        )
+    } else {
+        format!("pyman install {}", newer.version_string())
+    }
+}
+
+/// `Python 3.12.13 is out (this is 3.12.1): `pyman upgrade 3.12``, for messages.
+pub fn newer_patch_message(i: &Interpreter, newer: &Build) -> String {
+    format!(
+        "Python {} is out with fixes (this is {}): `{}`",
+        newer.version_string(),
+        i.version_string(),
+        upgrade_command(i, newer)
+    )
+}
