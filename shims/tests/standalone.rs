@@ -13,24 +13,26 @@ fn called_as_itself_it_explains_and_exits_2() {
 }
 
 #[test]
-fn without_a_selection_it_says_how_to_make_one() {
+fn without_a_selection_or_system_python_it_says_how_to_make_one() {
     let dir = tempfile_dir();
     let link = dir.join("python");
     std::fs::hard_link(env!("CARGO_BIN_EXE_pyman-shim"), &link).unwrap();
     let out = Command::new(&link)
         .env_clear()
         .env("PYMAN_HOME", dir.join("home"))
-        .env("PATH", "/usr/bin:/bin")
+        // Nothing selected means the system's Python: here there is none.
+        .env("PATH", dir.join("empty"))
         .current_dir(&dir)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.starts_with("pyman: error: no Python is selected here"),
+        stderr.starts_with("pyman: error: no `python3` found on `PATH`"),
         "{stderr}"
     );
-    assert!(stderr.contains("pyman: hint: pin one"), "{stderr}");
+    assert!(stderr.contains("nothing is pinned here"), "{stderr}");
+    assert!(stderr.contains("pyman pin 3.12"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
