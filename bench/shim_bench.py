@@ -5,6 +5,8 @@ pyman's shim against running the venv's interpreter directly, beside pyenv's
 shim, mise's shim and `uv run` where they are installed (or, with
 --install-peers, fetched from PyPI and npm into a temporary folder).
 The project has its version file three folders up and a project venv.
+`pyman true` is the fall-through path: a shim named like a system command
+the environment lacks, which runs /usr/bin/true.
 
     python3 bench/shim_bench.py [--runs 300] [--install-peers] [--no-build]
 """
@@ -65,6 +67,14 @@ def main():
             "direct": ([direct, "-c", "pass"], env, cwd),
             "pyman": ([os.path.join(shims, "python"), "-c", "pass"], env, cwd),
         }
+        # Fall-through: a shim whose name the environment lacks (a console
+        # script named like a system command) runs the next one on PATH.
+        system_true = shutil.which("true", path="/usr/bin:/bin")
+        if system_true:
+            shim_true = os.path.join(shims, "true")
+            os.link(os.path.join(shims, "python"), shim_true)
+            variants["true"] = ([system_true], env, cwd)
+            variants["pyman true"] = ([shim_true], env, cwd)
         pyenv_shim = os.path.join(pyenv_root(), "shims", "python")
         if os.path.exists(pyenv_shim):
             penv = dict(env, PATH=f"{pyenv_root()}/shims:{pyenv_root()}/bin:/usr/bin:/bin")
@@ -97,13 +107,18 @@ def main():
 
         print(f"python -c pass through each, {args.runs} runs, version file 3 folders up, project venv", file=sys.stderr)
         samples = time_commands(variants, args.runs)
-        base = median_ms(samples["direct"])
         print(f"{'':10} {'median':>9} {'added':>9} {'ratio':>7} {'max RSS':>9}")
         for name, xs in samples.items():
+            # The fall-through compares with the command it falls through to.
+            base = median_ms(samples["true" if name.endswith("true") else "direct"])
             m = median_ms(xs)
             rss = max_rss_kib(*variants[name])
             rss_s = f"{rss / 1024:.1f} MiB" if rss else "-"
             print(f"{name:10} {m:8.2f}ms {m - base:+8.2f}ms {m / base:6.2f}x {rss_s:>9}")
+        base = median_ms(samples["direct"])
+        if "pyman true" in samples:
+            through = median_ms(samples["pyman true"]) - median_ms(samples["true"])
+            print(f"pyman's fall-through (a `true` shim to /usr/bin/true) adds {through:.2f} ms")
         if "pyman" in samples:
             added = median_ms(samples["pyman"]) - base
             for peer in ("pyenv", "mise", "uv run"):

@@ -68,18 +68,19 @@ fn main() -> ExitCode {
     // An interpreter run directly gets its default venv first (once, on
     // first need): `pip` and `python -m pip` then install there, never into
     // the interpreter, whoever installed it.
-    let mut unprotected = false;
     if let Some(venv) = target.missing_default_venv.clone()
         && matches!(target.kind, TargetKind::Interpreter | TargetKind::System)
+        && create_default_venv(&ctx, &target, &venv)
     {
-        if create_default_venv(&ctx, &target, &venv) {
-            match find_target_or_next(&ctx, &name) {
-                Ok(t) => target = t,
-                Err(e) => return report(&e),
-            }
+        match find_target_or_next(&ctx, &name) {
+            Ok(t) => target = t,
+            Err(e) => return report(&e),
         }
-        unprotected = target.venv.is_none();
     }
+    // Still the interpreter's own command (no default venv could be made, or
+    // it has no pip): pip is told to refuse installing outside a venv.
+    let unprotected = target.venv.is_none()
+        && matches!(target.kind, TargetKind::Interpreter | TargetKind::System);
     if ctx.env.is_true(env::PYMAN_DEBUG) {
         eprintln!(
             "pyman: debug: `{name}` -> `{}` ({}; interpreter `{}`)",
@@ -166,8 +167,6 @@ fn run(target: &Target, args: Vec<OsString>, depth: u32, unprotected: bool) -> E
         cmd.env(env::VIRTUAL_ENV, venv);
     }
     if unprotected {
-        // No default venv could be made: pip itself refuses to install
-        // outside a venv rather than write into the interpreter.
         cmd.env("PIP_REQUIRE_VIRTUALENV", "1");
     }
     handoff::replace_process(cmd, &target.program)

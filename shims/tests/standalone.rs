@@ -28,7 +28,7 @@ fn without_a_selection_or_system_python_it_says_how_to_make_one() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.starts_with("pyman: error: no `python3` found on `PATH`"),
+        stderr.starts_with("pyman: error: no system Python (`python3`, `python`) found on `PATH`"),
         "{stderr}"
     );
     assert!(stderr.contains("nothing is pinned here"), "{stderr}");

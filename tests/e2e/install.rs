@@ -149,20 +149,20 @@ fn installs_two_versions_side_by_side_and_they_run() {
         .ok()
         .stderr_has("already installed");
     assert_eq!(server.hits(&a.file_name), hits);
-    // `--reinstall` replaces it.
-    ctx.pyman(
-        "",
-        &[
+    // `--reinstall` replaces it, from the download cache (still verified);
+    // with `--no-cache` from the server.
+    for (flag, downloads) in [(None, 0), (Some("--no-cache"), 1)] {
+        let mut args = vec![
             "install",
             &py[0].minor,
             "--reinstall",
             "--downloads-json",
             &json,
-        ],
-    )
-    .ok()
-    .stderr_has("Installed");
-    assert_eq!(server.hits(&a.file_name), hits + 1);
+        ];
+        args.extend(flag);
+        ctx.pyman("", &args).ok().stderr_has("Installed");
+        assert_eq!(server.hits(&a.file_name), hits + downloads, "{flag:?}");
+    }
     assert_no_leftovers(&ctx);
 }
 
@@ -342,7 +342,9 @@ fn http_failures_are_retried_or_explained() {
     let Some(py) = fixtures::require(1) else {
         return;
     };
-    let ctx = TestContext::new();
+    let mut ctx = TestContext::new();
+    // The network path every time: no download cache.
+    ctx.set_env("PYMAN_NO_CACHE", "1");
     let server = Server::start();
     let a = fixtures::install_only(py[0]);
     let json = fixtures::serve(&server, &[(py[0], &a)]);

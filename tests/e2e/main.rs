@@ -8,7 +8,9 @@
 mod clean;
 mod common;
 mod fixtures;
+mod fleet;
 mod install;
+mod nginx;
 mod pin;
 mod releases;
 mod server;

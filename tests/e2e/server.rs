@@ -27,6 +27,8 @@ struct State {
     /// Faults applied to every request of a path.
     always: HashMap<String, Fault>,
     hits: HashMap<String, usize>,
+    /// Request headers (lower-case names) of every request, in order.
+    headers: Vec<(String, Vec<(String, String)>)>,
 }
 
 pub struct Server {
@@ -99,6 +101,22 @@ impl Server {
     }
 }
 
+impl Server {
+    /// The header `name` of every request of `/path` (`None` where absent).
+    pub fn request_headers(&self, path: &str, name: &str) -> Vec<Option<String>> {
+        let path = format!("/{}", path.trim_start_matches('/'));
+        let name = name.to_ascii_lowercase();
+        self.state
+            .lock()
+            .unwrap()
+            .headers
+            .iter()
+            .filter(|(p, _)| *p == path)
+            .map(|(_, hs)| hs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()))
+            .collect()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
@@ -118,15 +136,20 @@ fn handle(mut conn: TcpStream, state: &Mutex<State>) {
         return;
     }
     let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let mut headers = Vec::new();
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
             break;
         }
+        if let Some((n, v)) = h.split_once(':') {
+            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
     }
     let (body, fault) = {
         let mut s = state.lock().unwrap();
         *s.hits.entry(path.clone()).or_default() += 1;
+        s.headers.push((path.clone(), headers));
         let fault = s
             .faults
             .get_mut(&path)

@@ -302,7 +302,7 @@ fn shim_errors_are_prefixed_and_actionable() {
     let shims_only = ctx.shims().display().to_string();
     ctx.run_env("none", "python", &["-V"], &[("PATH", &shims_only)])
         .code(1)
-        .stderr_has("pyman: error: no `python3` found on `PATH`")
+        .stderr_has("pyman: error: no system Python (`python3`, `python`) found on `PATH`")
         .stderr_has("nothing is pinned here")
         .stderr_has("pyman: hint:");
     ctx.write("p/.python-version", "3.4\n");

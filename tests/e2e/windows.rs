@@ -168,7 +168,8 @@ fn windows_shims_forward_exactly_under_wine() {
     let json_url = server.add("d.json", json.into_bytes().into());
     let out = ctx.pyman(&["install", "3.12", "--downloads-json", &json_url], "");
     out.ok()
-        .stderr_has("Installed Python 3.12.4 (cpython-3.12.4-windows-x86_64-none)");
+        .stderr_has("Installed Python 3.12.4 (cpython-3.12.4-windows-x86_64-none)")
+        .stderr_has("default venv");
     assert!(
         ctx.home
             .join("pythons/cpython-3.12.4-windows-x86_64-none/python.exe")
@@ -200,9 +201,10 @@ fn windows_shims_forward_exactly_under_wine() {
     // A pin three folders up.
     std::fs::write(ctx.dir("proj").join(".python-version"), "3.12\n").unwrap();
     ctx.dir("proj/a/b/c");
-    let interp = win(&ctx
-        .home
-        .join("pythons/cpython-3.12.4-windows-x86_64-none/python.exe"));
+    // `pyman install` made the interpreter's default venv (pip installs land
+    // there, never in the interpreter): the shim runs its python.exe.
+    let default_venv = ctx.home.join("venvs/cpython-3.12-windows-x86_64-none");
+    let interp = win(&default_venv.join("Scripts/python.exe"));
     let out = ctx.shim(
         "python.exe",
         &["a b", "q\"uote", "back\\slash\\", "ünï", "--x"],
@@ -219,7 +221,7 @@ fn windows_shims_forward_exactly_under_wine() {
             "arg=ünï".into(),
             "arg=--x".into(),
             format!("cwd={}", win(&ctx.root.join("proj/a/b/c"))),
-            "venv=-".into(),
+            format!("venv={}", win(&default_venv)),
         ]
     );
     for code in [0, 1, 42, 255] {
@@ -255,9 +257,11 @@ fn windows_shims_forward_exactly_under_wine() {
     ctx.shim("python.exe", &[], "elsewhere", &[("PYMAN_PYTHON", "3.12")])
         .ok()
         .stdout_has(&format!("argv0={interp}"));
+    // Nothing pinned: the system's Python, and Wine has none.
     ctx.shim("python.exe", &[], "elsewhere", &[])
         .code(1)
-        .stderr_has("pyman: error: no Python is selected");
+        .stderr_has("pyman: error: no system Python")
+        .stderr_has("pyman pin 3.12");
 
     // A venv in the Windows layout, used by the shim with VIRTUAL_ENV set.
     ctx.pyman(&["venv", "--without-pip"], "proj").ok();

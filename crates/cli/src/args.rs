@@ -81,6 +81,24 @@ pub enum Command {
     Run(RunArgs),
     /// Install the newest patch of each installed minor version, and move venvs to it
     Upgrade(UpgradeArgs),
+    /// The download cache: archives kept by sha256 (`PYMAN_CACHE_DIR`), shared by homes
+    ///
+    ///   pyman cache dir
+    ///   pyman cache size
+    ///   pyman cache clean --older-than 30
+    #[command(verbatim_doc_comment, subcommand)]
+    Cache(CacheCommand),
+    /// Download builds into a folder that serves as a mirror (air-gapped networks)
+    ///
+    /// The folder gets the release layout, `<tag>/<asset>`, `<tag>/SHA256SUMS` and
+    /// `latest-release.json`, plus a uv-format `downloads.json`. Serve it with any
+    /// static web server, or use it as `PYMAN_MIRROR=file:///DIR`. Run again to
+    /// add to it: what is there and verified is skipped. Examples:
+    ///   pyman mirror /srv/pbs 3.12 3.13
+    ///   pyman mirror /srv/pbs 3.12 --platform linux-x86_64-gnu --platform windows-x86_64-none
+    ///   pyman mirror /srv/pbs --all-platforms --dry-run
+    #[command(verbatim_doc_comment)]
+    Mirror(MirrorArgs),
     /// Set pyman up for this user: data folders, shims, and PATH in the shell's rc files
     ///
     /// Writes one marked block into the rc files of your shell (bash: ~/.bashrc
@@ -204,11 +222,17 @@ pub struct IndexArgs {
     #[arg(long, env = "PYMAN_DOWNLOADS_JSON", value_name = "URL|PATH")]
     pub downloads_json: Option<String>,
     /// Replace the GitHub release base URL of every build with this mirror
-    #[arg(long, env = "PYMAN_MIRROR", value_name = "URL")]
+    #[arg(long, env = "PYMAN_MIRROR", value_name = "URL", hide_env_values = true)]
     pub mirror: Option<String>,
     /// Check for a newer python-build-standalone release now (else once a day)
     #[arg(long)]
     pub refresh: bool,
+    /// Neither read nor fill the download cache
+    #[arg(long, env = "PYMAN_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
+    /// Make no network request: install from the download cache or a file:// mirror
+    #[arg(long, env = "PYMAN_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub offline: bool,
 }
 
 #[derive(Debug, Args)]
@@ -267,6 +291,39 @@ pub struct DoctorArgs {
 pub struct CompletionsArgs {
     /// The shell
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Print the cache folder
+    Dir,
+    /// Print how many archives the cache holds and their total size
+    Size,
+    /// Remove cached archives (all, or those older than --older-than days)
+    Clean {
+        #[arg(long, value_name = "DAYS")]
+        older_than: Option<u64>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct MirrorArgs {
+    /// The mirror folder (created when missing)
+    pub dir: std::path::PathBuf,
+    /// Versions to mirror (3.12, 3.13t, 3.12.4…); default: the newest patch of every supported minor
+    pub requests: Vec<String>,
+    /// A platform to mirror (`linux-x86_64-gnu`, `macos-aarch64-none`, `windows-x86_64-none`,
+    /// or a target triple); default: this machine's. Repeatable
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Vec<String>,
+    /// Every platform the index knows
+    #[arg(long, conflicts_with = "platform")]
+    pub all_platforms: bool,
+    /// List what would be downloaded, and download nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub index: IndexArgs,
 }
 
 #[derive(Debug, Subcommand)]

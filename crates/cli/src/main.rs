@@ -34,6 +34,8 @@ fn main() -> ExitCode {
         Command::Venv(args) => commands::venv::run(&app, &args),
         Command::Run(args) => commands::run::run(&app, &args),
         Command::Upgrade(args) => commands::upgrade::run(&app, &args),
+        Command::Cache(cmd) => commands::cache::run(&app, &cmd),
+        Command::Mirror(args) => commands::mirror::run(&app, &args),
         Command::Setup(args) => commands::setup::run(&app, &args),
         Command::Doctor(args) => commands::doctor::run(&app, &args),
         Command::Completions(args) => commands::completions::run(&args),

@@ -10,6 +10,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
+use crate::auth::Credentials;
+pub use crate::auth::redact;
+
 /// Where an archive or index is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -32,15 +35,16 @@ impl Location {
         }
     }
 
+    /// For messages: credentials in the URL are redacted.
     pub fn display(&self) -> String {
         match self {
-            Location::Http(u) => u.clone(),
+            Location::Http(u) => redact(u),
             Location::File(p) => p.display().to_string(),
         }
     }
 }
 
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -71,6 +75,8 @@ pub enum DownloadError {
         #[source]
         source: reqwest::Error,
     },
+    #[error("`{url}` refused access (HTTP {status}{})", if *status == 401 { " Unauthorized" } else { " Forbidden" })]
+    Unauthorized { url: String, status: u16 },
     #[error("`{url}` does not exist (HTTP {status})")]
     NotFound { url: String, status: u16 },
     #[error("`{url}` answered HTTP {status}")]
@@ -106,8 +112,26 @@ impl DownloadError {
             }
             DownloadError::Interrupted { .. } => true,
             DownloadError::Client(_)
+            | DownloadError::Unauthorized { .. }
             | DownloadError::NotFound { .. }
             | DownloadError::File { .. } => false,
+        }
+    }
+
+    /// What to do next.
+    pub fn hint(&self) -> String {
+        match self {
+            DownloadError::Unauthorized { status: 401, .. } => format!(
+                "the server wants credentials, or refused the ones sent: put them in `~/.netrc` (`machine HOST login USER password TOKEN`; `{}` names another file), in the mirror URL (`https://USER:TOKEN@HOST/...`), or a bearer token in `{}`",
+                crate::env::NETRC,
+                crate::env::PYMAN_MIRROR_TOKEN
+            ),
+            DownloadError::Unauthorized { .. } => {
+                "the credentials were accepted but do not grant access to this file: check the account's permissions on the mirror".into()
+            }
+            DownloadError::NotFound { .. } => "check the URL (`--mirror`, `PYMAN_MIRROR`, `--downloads-json`)".into(),
+            DownloadError::File { .. } => "check the path, or use an `https://` URL".into(),
+            _ => "check the network and proxy settings (`HTTPS_PROXY`), or try a mirror with `--mirror`".into(),
         }
     }
 
@@ -150,6 +174,7 @@ impl Progress for NoProgress {
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    creds: Arc<Credentials>,
 }
 
 impl Client {
@@ -162,7 +187,16 @@ impl Client {
             .read_timeout(read_timeout)
             .build()
             .map_err(DownloadError::Client)?;
-        Ok(Client { http })
+        Ok(Client {
+            http,
+            creds: Arc::default(),
+        })
+    }
+
+    /// Sends these credentials where they belong (see [`Credentials`]).
+    pub fn with_credentials(mut self, creds: Arc<Credentials>) -> Client {
+        self.creds = creds;
+        self
     }
 
     /// A client for small index files: a short overall timeout, so an
@@ -174,7 +208,10 @@ impl Client {
             .timeout(timeout)
             .build()
             .map_err(DownloadError::Client)?;
-        Ok(Client { http })
+        Ok(Client {
+            http,
+            creds: Arc::default(),
+        })
     }
 
     /// A small document, unless it is unchanged since `validators` were
@@ -193,7 +230,7 @@ impl Client {
             }
             Location::Http(url) => url,
         };
-        let mut req = self.http.get(url);
+        let mut req = self.creds.request(&self.http, url);
         if let Some(etag) = &validators.etag {
             req = req.header(reqwest::header::IF_NONE_MATCH, etag);
         }
@@ -201,8 +238,8 @@ impl Client {
             req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
         }
         let resp = req.send().await.map_err(|source| DownloadError::Request {
-            url: url.clone(),
-            source,
+            url: redact(url),
+            source: source.without_url(),
         })?;
         if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
@@ -222,10 +259,10 @@ impl Client {
             .text()
             .await
             .map_err(|source| DownloadError::Interrupted {
-                url: url.clone(),
+                url: redact(url),
                 received: 0,
                 expected: None,
-                source: Some(source),
+                source: Some(source.without_url()),
             })?;
         Ok(Fetched::Changed { text, validators })
     }
@@ -239,10 +276,10 @@ impl Client {
                 resp.text()
                     .await
                     .map_err(|source| DownloadError::Interrupted {
-                        url: url.clone(),
+                        url: redact(url),
                         received: 0,
                         expected: None,
-                        source: Some(source),
+                        source: Some(source.without_url()),
                     })
             }
         }
@@ -250,13 +287,13 @@ impl Client {
 
     async fn send(&self, url: &str) -> Result<reqwest::Response, DownloadError> {
         let resp = self
-            .http
-            .get(url)
+            .creds
+            .request(&self.http, url)
             .send()
             .await
             .map_err(|source| DownloadError::Request {
-                url: url.to_string(),
-                source,
+                url: redact(url),
+                source: source.without_url(),
             })?;
         check_status(url, resp)
     }
@@ -358,7 +395,7 @@ impl Client {
         drop(tx);
         // The consumer only fails to join if it panicked.
         let value = consumer.await.map_err(|_| DownloadError::Interrupted {
-            url: url.to_string(),
+            url: redact(url),
             received,
             expected,
             source: None,
@@ -366,10 +403,10 @@ impl Client {
         let short = expected.is_some_and(|n| received < n);
         if network_error.is_some() || short {
             return Err(DownloadError::Interrupted {
-                url: url.to_string(),
+                url: redact(url),
                 received,
                 expected,
-                source: network_error,
+                source: network_error.map(reqwest::Error::without_url),
             });
         }
         Ok(Streamed {
@@ -387,11 +424,12 @@ fn check_status(url: &str, resp: reqwest::Response) -> Result<reqwest::Response,
         return Ok(resp);
     }
     let code = status.as_u16();
+    let url = redact(url);
     if code == 404 || code == 410 {
-        return Err(DownloadError::NotFound {
-            url: url.to_string(),
-            status: code,
-        });
+        return Err(DownloadError::NotFound { url, status: code });
+    }
+    if code == 401 || code == 403 {
+        return Err(DownloadError::Unauthorized { url, status: code });
     }
     let retry_after = resp
         .headers()
@@ -400,7 +438,7 @@ fn check_status(url: &str, resp: reqwest::Response) -> Result<reqwest::Response,
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
     Err(DownloadError::Status {
-        url: url.to_string(),
+        url,
         status: code,
         retry_after,
     })

@@ -21,3 +21,12 @@ pub const PYMAN_INDEX_TTL: &str = "PYMAN_INDEX_TTL";
 pub const PYMAN_OFFLINE: &str = "PYMAN_OFFLINE";
 /// Tests only: the date pyman takes as today (`YYYY-MM-DD`), for support status.
 pub const PYMAN_TODAY: &str = "PYMAN_TODAY";
+/// The download cache folder (default: the user cache folder, `~/.cache/pyman`
+/// on Linux); several homes and users may share one.
+pub const PYMAN_CACHE_DIR: &str = "PYMAN_CACHE_DIR";
+/// `1`: neither read nor fill the download cache (`--no-cache`).
+pub const PYMAN_NO_CACHE: &str = "PYMAN_NO_CACHE";
+/// A bearer token sent to the mirror's host (`PYMAN_MIRROR`), and only there.
+pub const PYMAN_MIRROR_TOKEN: &str = "PYMAN_MIRROR_TOKEN";
+/// The netrc file with mirror credentials (default `~/.netrc`).
+pub const NETRC: &str = "NETRC";

@@ -10,7 +10,9 @@ use std::time::Duration;
 use pyman_resolver::inventory::{install_key, minor_key};
 use pyman_resolver::{Env, PymanHome, Version};
 
-use crate::download::{Client, DownloadError, Location, Progress};
+use crate::auth::Credentials;
+use crate::cache::{Cache, Tee};
+use crate::download::{Client, DownloadError, Location, Progress, Streamed};
 use crate::env;
 use crate::extract::{self, ArchiveKind, ExtractError, Limits};
 use crate::host::Host;
@@ -29,6 +31,11 @@ pub struct Options {
     pub lock_timeout: Duration,
     pub max_unpack_bytes: Option<u64>,
     pub read_timeout: Duration,
+    /// The download cache; `None` with `--no-cache`.
+    pub cache: Option<Cache>,
+    /// No network request at all: the cache and `file://` only.
+    pub offline: bool,
+    pub credentials: Arc<Credentials>,
 }
 
 impl Options {
@@ -44,6 +51,9 @@ impl Options {
             lock_timeout: Duration::from_secs(num(env::PYMAN_LOCK_TIMEOUT).unwrap_or(600)),
             max_unpack_bytes: num(env::PYMAN_MAX_UNPACK_BYTES),
             read_timeout: Duration::from_secs(num(env::PYMAN_HTTP_TIMEOUT).unwrap_or(30)),
+            cache: None,
+            offline: env.is_true(env::PYMAN_OFFLINE),
+            credentials: Arc::default(),
         }
     }
 }
@@ -104,6 +114,12 @@ pub enum InstallError {
     NoInterpreter { url: String, expected: String },
     #[error("the unpacked interpreter `{}` does not run: {detail}", exe.display())]
     Smoke { exe: PathBuf, detail: String },
+    #[error("{what} is not in the download cache{}, and offline mode forbids downloading `{url}`", cache.as_ref().map(|c| format!(" (`{}`)", c.display())).unwrap_or_default())]
+    Offline {
+        what: String,
+        url: String,
+        cache: Option<PathBuf>,
+    },
     #[error("`{url}` holds Python {actual}, but the index says {expected}")]
     VersionMismatch {
         url: String,
@@ -119,6 +135,7 @@ impl InstallError {
                 "download the archive yourself and install it with `pyman install PATH --sha256 HEX`".into()
             }
             InstallError::Download { source, .. } => match source {
+                DownloadError::Unauthorized { .. } => source.hint(),
                 DownloadError::NotFound { .. } => {
                     "the build is not at that address: check `--mirror` / `PYMAN_MIRROR` and `--downloads-json`, or see `pyman list --available`".into()
                 }
@@ -137,6 +154,11 @@ impl InstallError {
                 "nothing was installed; the build may not suit this machine (see `pyman list --available`)".into()
             }
             InstallError::UnknownArchive { .. } => "give a `.tar.gz`, `.tar.zst` or `.zip` archive".into(),
+            InstallError::Offline { .. } => format!(
+                "fetch it while online with the same `{}` (`pyman install` or `pyman mirror DIR`), or point `--mirror` at a `file://` mirror made by `pyman mirror`; drop `--offline` / `{}` to download it",
+                env::PYMAN_CACHE_DIR,
+                env::PYMAN_OFFLINE
+            ),
         })
     }
 }
@@ -162,7 +184,8 @@ impl Installer {
         options: Options,
         reporter: Arc<dyn Reporter>,
     ) -> Result<Installer, DownloadError> {
-        let client = Client::new(options.read_timeout)?;
+        let client =
+            Client::new(options.read_timeout)?.with_credentials(Arc::clone(&options.credentials));
         Ok(Installer {
             home,
             host: Host::current(),
@@ -170,6 +193,10 @@ impl Installer {
             options,
             reporter,
         })
+    }
+
+    pub fn credentials(&self) -> Arc<Credentials> {
+        Arc::clone(&self.options.credentials)
     }
 
     pub fn client(&self) -> &Client {
@@ -243,6 +270,7 @@ impl Installer {
         }
         let scratch = Scratch::new(&self.home, &key).map_err(io_err(&self.home.scratch()))?;
         let location = Location::parse(&build.url);
+        let what = format!("Python {} (`{key}`)", build.version_string());
         let dir = self
             .fetch_and_unpack(
                 &location,
@@ -250,6 +278,7 @@ impl Installer {
                 Some(&sha),
                 scratch.path(),
                 &build.version_string(),
+                &what,
             )
             .await?;
         let exe = managed::executable(&dir);
@@ -266,7 +295,7 @@ impl Installer {
             version: version.to_string(),
             variant: build.variant.name().to_string(),
             platform: build.triple(),
-            source: build.url.clone(),
+            source: crate::auth::redact(&build.url),
             sha256: Some(sha),
             build: build.build.clone(),
         };
@@ -294,6 +323,7 @@ impl Installer {
                 expected.as_deref(),
                 scratch.path(),
                 "archive",
+                &format!("the archive `{}`", location.display()),
             )
             .await?;
         let exe = managed::executable(&dir);
@@ -329,7 +359,10 @@ impl Installer {
         Ok(Outcome::Installed { key, path, version })
     }
 
-    /// Downloads and unpacks with retries; returns the unpacked install folder.
+    /// Unpacks the archive into `scratch` and returns the install folder.
+    /// With a sha256, the cache is read first (one download per archive
+    /// across every home sharing the cache; other processes wait on its
+    /// lock) and filled while streaming. The bytes are verified either way.
     async fn fetch_and_unpack(
         &self,
         location: &Location,
@@ -337,41 +370,245 @@ impl Installer {
         expected: Option<&str>,
         scratch: &Path,
         label: &str,
+        what: &str,
     ) -> Result<PathBuf, InstallError> {
+        let cache = match (&self.options.cache, expected, location) {
+            (Some(c), Some(sha), Location::Http(_)) => Some((c, sha)),
+            _ => None,
+        };
+        let Some((cache, sha)) = cache else {
+            self.check_online(location, what)?;
+            return self
+                .unpack_from(location, kind, expected, scratch, label, None)
+                .await;
+        };
+        let _lock = self.cache_lock(cache, sha, what).await?;
+        if let Some(path) = cache.get(sha) {
+            match self
+                .unpack_from(&Location::File(path), kind, expected, scratch, label, None)
+                .await
+            {
+                Err(InstallError::HashMismatch { .. }) => {
+                    self.reporter.message(&format!(
+                        "The cached archive of {what} was corrupt; removed it, downloading again"
+                    ));
+                    cache.remove(sha);
+                }
+                done => return done,
+            }
+        }
+        self.check_online(location, what)?;
+        self.unpack_from(location, kind, expected, scratch, label, Some(cache))
+            .await
+    }
+
+    /// Streams one source into the unpacker, hashing (and, given a cache,
+    /// teeing into it) as it goes.
+    async fn unpack_from(
+        &self,
+        location: &Location,
+        kind: ArchiveKind,
+        expected: Option<&str>,
+        scratch: &Path,
+        label: &str,
+        cache: Option<&Cache>,
+    ) -> Result<PathBuf, InstallError> {
+        let max = self.options.max_unpack_bytes;
+        let limits_for = move |len| {
+            max.map_or_else(
+                || Limits::for_archive(len),
+                |max_bytes| Limits { max_bytes },
+            )
+        };
+        let dest_of = |attempt: u32| scratch.join(format!("attempt-{attempt}"));
+        let spooled_of = |attempt: u32| scratch.join(format!("archive-{attempt}.zip"));
+        let (streamed, attempt, tee) = self
+            .stream_retrying(
+                location,
+                label,
+                cache,
+                |attempt| {
+                    let (dest, spooled) = (dest_of(attempt), spooled_of(attempt));
+                    move |reader: &mut dyn io::Read, len: Option<u64>| match kind {
+                        // Zip needs random access: spool it (hashing as it goes) and
+                        // unpack only after the checksum matched.
+                        ArchiveKind::Zip => {
+                            extract::spool(reader, &spooled)
+                                .map(|_| ())
+                                .map_err(|source| ExtractError::Write {
+                                    path: spooled,
+                                    source,
+                                })
+                        }
+                        _ => extract::extract_tar(reader, kind, &dest, limits_for(len)),
+                    }
+                },
+                |attempt| {
+                    let _ = std::fs::remove_dir_all(dest_of(attempt));
+                    let _ = std::fs::remove_file(spooled_of(attempt));
+                },
+            )
+            .await?;
         let url = location.display();
+        // The checksum decides first: a corrupt download that also failed to
+        // unpack is reported as what it is.
+        verify(&url, expected, &streamed.sha256)?;
+        streamed.value.map_err(|source| InstallError::Extract {
+            url: url.clone(),
+            source,
+        })?;
+        let dest = dest_of(attempt);
+        if kind == ArchiveKind::Zip {
+            let spooled = spooled_of(attempt);
+            let file = std::fs::File::open(&spooled).map_err(io_err(&spooled))?;
+            let limits = limits_for(Some(streamed.bytes));
+            let dest_c = dest.clone();
+            tokio::task::spawn_blocking(move || extract::extract_zip(file, &dest_c, limits))
+                .await
+                .map_err(|e| InstallError::Io {
+                    path: dest.clone(),
+                    source: io::Error::other(e),
+                })?
+                .map_err(|source| InstallError::Extract {
+                    url: url.clone(),
+                    source,
+                })?;
+            let _ = std::fs::remove_file(&spooled);
+        }
+        self.keep_in_cache(cache, tee, expected);
+        Ok(dest)
+    }
+
+    /// Downloads a verified copy of `build`'s archive to `dest` (renamed in
+    /// whole), from the cache when it holds it. Returns whether the network
+    /// was used. For `pyman mirror`.
+    pub async fn fetch_to(&self, build: &Build, dest: &Path) -> Result<bool, InstallError> {
+        let key = build.install_key();
+        let sha = build
+            .sha256
+            .clone()
+            .ok_or_else(|| InstallError::MissingChecksum {
+                key: key.clone(),
+                url: build.url.clone(),
+            })?;
+        let what = format!("Python {} (`{key}`)", build.version_string());
+        let location = Location::parse(&build.url);
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let cache = self
+            .options
+            .cache
+            .as_ref()
+            .filter(|_| matches!(location, Location::Http(_)));
+        let _lock = match cache {
+            Some(c) => Some(self.cache_lock(c, &sha, &what).await?),
+            None => None,
+        };
+        if let Some(c) = cache
+            && let Some(path) = c.get(&sha)
+        {
+            match self
+                .copy_verified(&Location::File(path), &sha, dest, &key, None)
+                .await
+            {
+                Err(InstallError::HashMismatch { .. }) => c.remove(&sha),
+                done => return done.map(|()| false),
+            }
+        }
+        self.check_online(&location, &what)?;
+        self.copy_verified(&location, &sha, dest, &key, cache)
+            .await
+            .map(|()| true)
+    }
+
+    async fn copy_verified(
+        &self,
+        location: &Location,
+        sha: &str,
+        dest: &Path,
+        label: &str,
+        cache: Option<&Cache>,
+    ) -> Result<(), InstallError> {
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        let tmp = tempfile::Builder::new()
+            .prefix(".download-")
+            .tempfile_in(dir)
+            .map_err(io_err(dir))?;
+        let (streamed, _, tee) = self
+            .stream_retrying(
+                location,
+                label,
+                cache,
+                |_| {
+                    let file = tmp.as_file().try_clone();
+                    move |reader: &mut dyn io::Read, _| -> io::Result<u64> {
+                        let mut file = file?;
+                        file.set_len(0)?;
+                        io::Seek::rewind(&mut file)?;
+                        io::copy(reader, &mut file)
+                    }
+                },
+                |_| {},
+            )
+            .await?;
+        verify(&location.display(), Some(sha), &streamed.sha256)?;
+        streamed.value.map_err(io_err(dest))?;
+        tmp.persist(dest).map_err(|e| InstallError::Io {
+            path: dest.to_path_buf(),
+            source: e.error,
+        })?;
+        self.keep_in_cache(cache, tee, Some(sha));
+        Ok(())
+    }
+
+    /// Streams `location` into the consumer made for each attempt, retrying
+    /// what is worth retrying. Returns the stream, the attempt that
+    /// succeeded and, given a cache, the complete copy of the bytes.
+    async fn stream_retrying<T, F>(
+        &self,
+        location: &Location,
+        label: &str,
+        cache: Option<&Cache>,
+        mut consumer_for: impl FnMut(u32) -> F,
+        cleanup: impl Fn(u32),
+    ) -> Result<(Streamed<T>, u32, Option<tempfile::NamedTempFile>), InstallError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn io::Read, Option<u64>) -> T + Send + 'static,
+    {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let dest = scratch.join(format!("attempt-{attempt}"));
-            let spooled = scratch.join(format!("archive-{attempt}.zip"));
-            let max = self.options.max_unpack_bytes;
-            let (dest_c, spooled_c) = (dest.clone(), spooled.clone());
+            // A cache file that cannot be made costs only the cache entry.
+            let tee = cache.and_then(|c| c.begin().ok());
+            let tee_file = tee.as_ref().and_then(|t| t.as_file().try_clone().ok());
+            let consume = consumer_for(attempt);
             let result = self
                 .client
                 .stream(
                     location,
                     self.reporter.progress(label),
-                    move |reader, len| {
-                        let limits = max.map_or_else(
-                            || Limits::for_archive(len),
-                            |max_bytes| Limits { max_bytes },
-                        );
-                        match kind {
-                            // Zip needs random access: spool it (hashing as it goes) and
-                            // unpack only after the checksum matched.
-                            ArchiveKind::Zip => extract::spool(reader, &spooled_c)
-                                .map(|_| ())
-                                .map_err(|source| ExtractError::Write {
-                                    path: spooled_c,
-                                    source,
-                                }),
-                            _ => extract::extract_tar(reader, kind, &dest_c, limits),
+                    move |reader, len| match tee_file {
+                        Some(file) => {
+                            let mut tee = Tee::new(reader, file);
+                            let value = consume(&mut tee, len);
+                            let complete = tee.finish().is_some();
+                            (value, complete)
                         }
+                        None => (consume(reader, len), false),
                     },
                 )
                 .await;
-            let streamed = match result {
-                Ok(s) => s,
+            match result {
+                Ok(s) => {
+                    let (value, complete) = s.value;
+                    let streamed = Streamed {
+                        value,
+                        sha256: s.sha256,
+                        bytes: s.bytes,
+                    };
+                    return Ok((streamed, attempt, tee.filter(|_| complete)));
+                }
                 Err(e) if e.is_retriable() && attempt <= self.options.retries => {
                     let delay = self.delay(attempt, e.retry_after());
                     self.reporter.message(&format!(
@@ -380,55 +617,73 @@ impl Installer {
                         attempt + 1,
                         self.options.retries + 1
                     ));
-                    let _ = std::fs::remove_dir_all(&dest);
-                    let _ = std::fs::remove_file(&spooled);
+                    cleanup(attempt);
                     tokio::time::sleep(delay).await;
-                    continue;
                 }
                 Err(source) => {
                     return Err(InstallError::Download {
-                        url,
+                        url: location.display(),
                         attempts: attempt,
                         source,
                     });
                 }
-            };
-            // The checksum decides first: a corrupt download that also failed to
-            // unpack is reported as what it is.
-            if let Some(expected) = expected
-                && streamed.sha256 != expected
-            {
-                return Err(InstallError::HashMismatch {
-                    url,
-                    expected: expected.to_string(),
-                    actual: streamed.sha256,
-                });
             }
-            streamed.value.map_err(|source| InstallError::Extract {
-                url: url.clone(),
-                source,
-            })?;
-            if kind == ArchiveKind::Zip {
-                let file = std::fs::File::open(&spooled).map_err(io_err(&spooled))?;
-                let limits = self.options.max_unpack_bytes.map_or_else(
-                    || Limits::for_archive(Some(streamed.bytes)),
-                    |max_bytes| Limits { max_bytes },
-                );
-                let dest_c = dest.clone();
-                tokio::task::spawn_blocking(move || extract::extract_zip(file, &dest_c, limits))
-                    .await
-                    .map_err(|e| InstallError::Io {
-                        path: dest.clone(),
-                        source: io::Error::other(e),
-                    })?
-                    .map_err(|source| InstallError::Extract {
-                        url: url.clone(),
-                        source,
-                    })?;
-                let _ = std::fs::remove_file(&spooled);
-            }
-            return Ok(dest);
         }
+    }
+
+    /// Renames a verified download into the cache; a failure there only
+    /// means the next install downloads again.
+    fn keep_in_cache(
+        &self,
+        cache: Option<&Cache>,
+        tee: Option<tempfile::NamedTempFile>,
+        sha: Option<&str>,
+    ) {
+        if let (Some(cache), Some(tee), Some(sha)) = (cache, tee, sha)
+            && let Err(e) = cache.commit(tee, sha)
+        {
+            self.reporter.message(&format!(
+                "Could not keep the download in the cache `{}`: {e}",
+                cache.root().display()
+            ));
+        }
+    }
+
+    async fn cache_lock(
+        &self,
+        cache: &Cache,
+        sha: &str,
+        what: &str,
+    ) -> Result<lock::FileLock, InstallError> {
+        let cache = cache.clone();
+        let (sha, what) = (sha.to_string(), what.to_string());
+        let timeout = self.options.lock_timeout;
+        let reporter = Arc::clone(&self.reporter);
+        tokio::task::spawn_blocking(move || {
+            cache.lock(&sha, &what, timeout, || {
+                reporter.message(&format!(
+                    "Waiting for another pyman to finish downloading {what} into the cache `{}`",
+                    cache.root().display()
+                ));
+            })
+        })
+        .await
+        .map_err(|e| InstallError::Io {
+            path: PathBuf::from("cache"),
+            source: io::Error::other(e),
+        })?
+        .map_err(InstallError::from)
+    }
+
+    fn check_online(&self, location: &Location, what: &str) -> Result<(), InstallError> {
+        if self.options.offline && matches!(location, Location::Http(_)) {
+            return Err(InstallError::Offline {
+                what: what.to_string(),
+                url: location.display(),
+                cache: self.options.cache.as_ref().map(|c| c.root().to_path_buf()),
+            });
+        }
+        Ok(())
     }
 
     fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
@@ -480,6 +735,17 @@ impl Installer {
             managed::update_minor_link(&self.home, &minor).map_err(io_err(&target))?;
         }
         Ok(target)
+    }
+}
+
+fn verify(url: &str, expected: Option<&str>, actual: &str) -> Result<(), InstallError> {
+    match expected {
+        Some(expected) if actual != expected => Err(InstallError::HashMismatch {
+            url: url.to_string(),
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        }),
+        _ => Ok(()),
     }
 }
 

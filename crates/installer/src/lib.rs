@@ -1,6 +1,8 @@
 //! pyman's installer: the index of python-build-standalone builds, download,
 //! verification, safe extraction and atomic installs into `PYMAN_HOME`.
 
+pub mod auth;
+pub mod cache;
 pub mod download;
 pub mod env;
 pub mod extract;
@@ -9,6 +11,7 @@ pub mod index;
 pub mod install;
 pub mod lock;
 pub mod managed;
+pub mod mirror;
 pub mod probe;
 pub mod refresh;
 pub mod release;

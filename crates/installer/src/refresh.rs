@@ -125,7 +125,9 @@ pub async fn fresh_builds(
     mirror: Option<&str>,
     policy: Policy,
 ) -> Fresh {
-    let source = latest_url(mirror);
+    let url = latest_url(mirror);
+    // Without credentials: it is shown, and written into the cache.
+    let source = crate::auth::redact(&url);
     let path = cache_file(home);
     let cached = read_cache(&path, &source);
     let mut fresh = Fresh::default();
@@ -159,7 +161,7 @@ pub async fn fresh_builds(
         return fresh;
     }
     fresh.requested = true;
-    match check_latest(client, mirror, &source, cached.as_ref()).await {
+    match check_latest(client, mirror, &url, cached.as_ref()).await {
         Ok(new) => {
             if let Err(e) = write_cache(&path, &new) {
                 fresh.notes.push(format!(
@@ -214,7 +216,8 @@ async fn check_latest(
         }
         (Fetched::Changed { text, validators }, _) => (text, validators),
     };
-    let latest = LatestRelease::parse(&text, source).map_err(|e| error_chain(&e))?;
+    let source = crate::auth::redact(source);
+    let latest = LatestRelease::parse(&text, &source).map_err(|e| error_chain(&e))?;
     if let Some(c) = cached.filter(|c| c.tag == latest.tag) {
         // Releases never change: the sums already cached are the sums.
         return Ok(Cached {
@@ -229,7 +232,7 @@ async fn check_latest(
         .await
         .map_err(|e| error_chain(&e))?;
     let new = Cached {
-        source: source.to_string(),
+        source,
         checked: now(),
         tag: latest.tag,
         asset_url_prefix: latest.asset_url_prefix,

@@ -97,6 +97,22 @@ pub fn default_data_dir(env: &Env) -> Option<PathBuf> {
     }
 }
 
+/// The per-user cache folder: `$XDG_CACHE_HOME` or `~/.cache` on Linux,
+/// `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows.
+pub fn default_cache_dir(env: &Env) -> Option<PathBuf> {
+    if cfg!(windows) {
+        return env.non_empty("LOCALAPPDATA").map(PathBuf::from);
+    }
+    let home = env.non_empty("HOME").map(PathBuf::from)?;
+    if cfg!(target_os = "macos") {
+        return Some(home.join("Library").join("Caches"));
+    }
+    match env.non_empty("XDG_CACHE_HOME").map(PathBuf::from) {
+        Some(xdg) if xdg.is_absolute() => Some(xdg),
+        _ => Some(home.join(".cache")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -144,7 +144,9 @@ pub enum TargetError {
     },
     #[error("the interpreter `{}` does not exist ({reason})", path.display())]
     PathMissing { path: PathBuf, reason: String },
-    #[error("no `python3` found on `PATH` outside shims for the `system` selection ({reason})")]
+    #[error(
+        "no system Python (`python3`, `python`) found on `PATH` outside shims for the `system` selection ({reason})"
+    )]
     SystemNotFound { reason: String },
     #[error(
         "the project venv `{}` was built from `{}`, but the selected interpreter is `{}` ({reason})",

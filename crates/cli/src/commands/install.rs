@@ -2,6 +2,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
+use pyman_installer::auth::Credentials;
 use pyman_installer::download::{Client, Location};
 use pyman_installer::refresh;
 use pyman_installer::{Build, Index, InstallError, Installer, Options, Outcome};
@@ -20,9 +21,18 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-pub fn installer(app: &App, reinstall: bool) -> Result<Installer> {
+pub fn installer(app: &App, reinstall: bool, args: &IndexArgs) -> Result<Installer> {
     let mut options = Options::from_env(app.env());
     options.reinstall = reinstall;
+    options.offline = args.offline;
+    options.cache = (!args.no_cache).then(|| crate::commands::cache::location(app));
+    let creds = Credentials::from_env(app.env(), args.mirror.as_deref());
+    if let Some(problem) = &creds.problem {
+        app.printer.warn(format!(
+            "{problem}; mirror credentials from it are not used"
+        ));
+    }
+    options.credentials = Arc::new(creds);
     let reporter = Arc::new(BarReporter::new(app.printer.quiet));
     Installer::new(app.home().clone(), options, reporter).map_err(|e| hinted(e, None, 1))
 }
@@ -34,6 +44,15 @@ pub async fn load_index(app: &App, installer: &Installer, args: &IndexArgs) -> R
     let index = match &args.downloads_json {
         Some(source) => {
             let location = Location::parse(source);
+            if args.offline && matches!(location, Location::Http(_)) {
+                return Err(fail(
+                    format!(
+                        "offline mode forbids downloading the index `{}`",
+                        location.display()
+                    ),
+                    "give `--downloads-json` a file (the `downloads.json` of a `pyman mirror` folder works), or drop `--offline`",
+                ));
+            }
             let text = installer.client().get_text(&location).await.map_err(|e| {
                 hinted(
                     e,
@@ -49,14 +68,15 @@ pub async fn load_index(app: &App, installer: &Installer, args: &IndexArgs) -> R
         None => {
             let policy = if args.refresh {
                 refresh::Policy::Force
-            } else if app.env().is_true(pyman_installer::env::PYMAN_OFFLINE) {
+            } else if args.offline {
                 refresh::Policy::Never
             } else {
                 let ttl = app.env().var_os(pyman_installer::env::PYMAN_INDEX_TTL);
                 refresh::Policy::from_ttl(ttl.as_deref().and_then(|v| v.to_str()))
             };
             let client = Client::for_index(std::time::Duration::from_secs(5))
-                .map_err(|e| hinted(e, None, 1))?;
+                .map_err(|e| hinted(e, None, 1))?
+                .with_credentials(installer.credentials());
             let fresh =
                 refresh::fresh_builds(&client, app.home(), args.mirror.as_deref(), policy).await;
             for note in &fresh.notes {
@@ -99,7 +119,7 @@ pub fn run(app: &App, args: &InstallArgs) -> Result<ExitCode> {
 }
 
 async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
-    let installer = Arc::new(installer(app, args.reinstall)?);
+    let installer = Arc::new(installer(app, args.reinstall, &args.index)?);
     // Discovery (which may run interpreters once to learn their versions)
     // overlaps with the download; the refresh after the install then only
     // finds cached answers.
@@ -289,7 +309,7 @@ fn available_minors(index: &Index, installer: &Installer) -> String {
 /// build matching REQUEST) for this machine.
 pub fn list_available(app: &App, args: &ListArgs) -> Result<ExitCode> {
     let rt = runtime()?;
-    let installer = installer(app, false)?;
+    let installer = installer(app, false, &args.index)?;
     let index = rt.block_on(load_index(app, &installer, &args.index))?;
     let request = match &args.request {
         Some(text) => Some(crate::error::parse_request(text)?),

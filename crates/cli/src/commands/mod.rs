@@ -1,8 +1,10 @@
+pub mod cache;
 pub mod completions;
 pub mod current;
 pub mod doctor;
 pub mod install;
 pub mod list;
+pub mod mirror;
 pub mod pin;
 pub mod rehash;
 pub mod run;

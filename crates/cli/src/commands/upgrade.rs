@@ -37,7 +37,7 @@ pub fn run(app: &App, args: &crate::args::UpgradeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let rt = runtime()?;
-    let installer = Arc::new(installer(app, false)?);
+    let installer = Arc::new(installer(app, false, &args.index)?);
     let index = rt.block_on(load_index(app, &installer, &args.index))?;
     let pinned = exact_pins(app);
     let mut failed = false;

@@ -1,0 +1,231 @@
+//! The download cache: archives kept by their sha256, so reinstalls, other
+//! `PYMAN_HOME`s and `pyman mirror` read them instead of the network. Shared
+//! by several homes and users (`PYMAN_CACHE_DIR`): every entry is written to
+//! a temporary file and renamed in only once its hash matched, and a lock per
+//! archive makes concurrent installs download it once.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use crate::lock::{self, FileLock, LockError};
+
+/// A cache folder: `archives/<sha256>`, `tmp/`, `locks/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cache {
+    root: PathBuf,
+}
+
+/// One cached archive.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub sha256: String,
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub modified: SystemTime,
+}
+
+impl Cache {
+    pub fn new(root: impl Into<PathBuf>) -> Cache {
+        Cache { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn archives(&self) -> PathBuf {
+        self.root.join("archives")
+    }
+
+    /// Where the archive with this sha256 lives (whether or not it is there).
+    pub fn path_of(&self, sha256: &str) -> PathBuf {
+        self.archives().join(sha256.to_ascii_lowercase())
+    }
+
+    /// The cached archive, if any. Its content is verified by whoever reads it.
+    pub fn get(&self, sha256: &str) -> Option<PathBuf> {
+        if !is_sha256(sha256) {
+            return None;
+        }
+        let p = self.path_of(sha256);
+        p.is_file().then_some(p)
+    }
+
+    /// Takes the lock of one archive, so that one process downloads it
+    /// while the others wait and then read it from the cache.
+    pub fn lock(
+        &self,
+        sha256: &str,
+        what: &str,
+        timeout: Duration,
+        on_wait: impl FnOnce(),
+    ) -> Result<FileLock, LockError> {
+        let path = self
+            .root
+            .join("locks")
+            .join(format!("{}.lock", sha256.to_ascii_lowercase()));
+        lock::acquire(&path, what, timeout, on_wait)
+    }
+
+    /// A temporary file in the cache, renamed in by [`Cache::commit`].
+    pub fn begin(&self) -> io::Result<tempfile::NamedTempFile> {
+        let tmp = self.root.join("tmp");
+        std::fs::create_dir_all(&tmp)?;
+        std::fs::create_dir_all(self.archives())?;
+        tempfile::Builder::new()
+            .prefix("download-")
+            .tempfile_in(tmp)
+    }
+
+    /// Moves a fully written, verified archive into the cache.
+    pub fn commit(&self, mut file: tempfile::NamedTempFile, sha256: &str) -> io::Result<PathBuf> {
+        file.as_file_mut().flush()?;
+        let dest = self.path_of(sha256);
+        file.persist(&dest).map_err(|e| e.error)?;
+        Ok(dest)
+    }
+
+    /// Drops an entry that failed verification.
+    pub fn remove(&self, sha256: &str) {
+        let _ = std::fs::remove_file(self.path_of(sha256));
+    }
+
+    /// Every cached archive.
+    pub fn entries(&self) -> io::Result<Vec<Entry>> {
+        let mut out = Vec::new();
+        let dir = match std::fs::read_dir(self.archives()) {
+            Ok(d) => d,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(e),
+        };
+        for entry in dir {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let md = entry.metadata()?;
+            if !md.is_file() || !is_sha256(&name) {
+                continue;
+            }
+            out.push(Entry {
+                sha256: name,
+                path: entry.path(),
+                bytes: md.len(),
+                modified: md.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            });
+        }
+        out.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        Ok(out)
+    }
+
+    /// Removes archives last written more than `older_than` ago (all when
+    /// `None`), and temporary files left by killed downloads. Returns what
+    /// was removed.
+    pub fn clean(&self, older_than: Option<Duration>) -> io::Result<Vec<Entry>> {
+        let now = SystemTime::now();
+        let mut removed = Vec::new();
+        for e in self.entries()? {
+            let age = now.duration_since(e.modified).unwrap_or_default();
+            if older_than.is_none_or(|limit| age >= limit) {
+                std::fs::remove_file(&e.path)?;
+                removed.push(e);
+            }
+        }
+        if older_than.is_none() {
+            // A temporary file another process is writing is open, and removing
+            // its name only loses that one cache entry: clean all.
+            let _ = std::fs::remove_dir_all(self.root.join("tmp"));
+        }
+        Ok(removed)
+    }
+}
+
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A reader that copies every byte it reads into a file. A write error
+/// (a full disk) only loses the cache entry, never the install: writing
+/// stops and [`Tee::finish`] returns `None`.
+pub struct Tee<'a> {
+    inner: &'a mut dyn io::Read,
+    file: Option<File>,
+}
+
+impl<'a> Tee<'a> {
+    pub fn new(inner: &'a mut dyn io::Read, file: File) -> Tee<'a> {
+        Tee {
+            inner,
+            file: Some(file),
+        }
+    }
+
+    /// Reads what the consumer left, so the file holds the whole archive.
+    pub fn finish(mut self) -> Option<File> {
+        let _ = io::copy(&mut self, &mut io::sink());
+        self.file
+    }
+}
+
+impl io::Read for Tee<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(f) = &mut self.file
+            && f.write_all(&buf[..n]).is_err()
+        {
+            self.file = None;
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    const SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    #[test]
+    fn entries_appear_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path());
+        assert!(cache.get(SHA).is_none());
+        let mut f = cache.begin().unwrap();
+        f.write_all(b"archive").unwrap();
+        assert!(cache.get(SHA).is_none(), "not before commit");
+        assert!(cache.entries().unwrap().is_empty());
+        cache.commit(f, SHA).unwrap();
+        assert_eq!(std::fs::read(cache.get(SHA).unwrap()).unwrap(), b"archive");
+        let entries = cache.entries().unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].bytes, 7);
+        assert!(cache.get("../etc/passwd").is_none());
+    }
+
+    #[test]
+    fn clean_keeps_recent_entries_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path());
+        let f = cache.begin().unwrap();
+        cache.commit(f, SHA).unwrap();
+        let kept = cache.clean(Some(Duration::from_secs(3600))).unwrap();
+        assert!(kept.is_empty());
+        assert!(cache.get(SHA).is_some());
+        assert_eq!(cache.clean(None).unwrap().len(), 1);
+        assert!(cache.get(SHA).is_none());
+    }
+
+    #[test]
+    fn tee_copies_what_the_consumer_read_and_what_it_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("copy");
+        let data = b"0123456789".to_vec();
+        let mut src: &[u8] = &data;
+        let mut tee = Tee::new(&mut src, File::create(&path).unwrap());
+        let mut first = [0u8; 4];
+        tee.read_exact(&mut first).unwrap();
+        assert!(tee.finish().is_some());
+        assert_eq!(std::fs::read(&path).unwrap(), data);
+    }
+}
