@@ -382,20 +382,30 @@ impl Installer {
                 .unpack_from(location, kind, expected, scratch, label, None)
                 .await;
         };
-        let _lock = self.cache_lock(cache, sha, what).await?;
-        if let Some(path) = cache.get(sha) {
-            match self
-                .unpack_from(&Location::File(path), kind, expected, scratch, label, None)
-                .await
-            {
-                Err(InstallError::HashMismatch { .. }) => {
-                    self.reporter.message(&format!(
-                        "The cached archive of {what} was corrupt; removed it, downloading again"
-                    ));
-                    cache.remove(sha);
+        // A cached archive is read without the lock (entries never change
+        // once renamed in), so a fleet sharing the cache unpacks in parallel;
+        // only a miss takes the lock, and looks again once it has it.
+        let mut lock = None;
+        loop {
+            if let Some(path) = cache.get(sha) {
+                drop(lock.take());
+                match self
+                    .unpack_from(&Location::File(path), kind, expected, scratch, label, None)
+                    .await
+                {
+                    Err(InstallError::HashMismatch { .. }) => {
+                        self.reporter.message(&format!(
+                            "The cached archive of {what} was corrupt; removed it, downloading again"
+                        ));
+                        cache.remove(sha);
+                    }
+                    done => return done,
                 }
-                done => return done,
             }
+            if lock.is_some() {
+                break;
+            }
+            lock = Some(self.cache_lock(cache, sha, what).await?);
         }
         self.check_online(location, what)?;
         self.unpack_from(location, kind, expected, scratch, label, Some(cache))

@@ -361,7 +361,7 @@ pub fn list_available(app: &App, args: &ListArgs) -> Result<ExitCode> {
                     "version": b.version.to_string(),
                     "variant": b.variant.name(),
                     "build": b.build,
-                    "url": b.url,
+                    "url": pyman_installer::download::redact(&b.url),
                     "sha256": b.sha256,
                     "installed": is_installed(b),
                     "support": crate::status::support_json(b.version.major, b.version.minor, today),
