@@ -65,6 +65,8 @@ def main():
         direct = os.path.join(proj, ".venv/bin/python")
         variants = {
             "direct": ([direct, "-c", "pass"], env, cwd),
+            # One bare exec hop: what any launcher costs at the least.
+            "env hop": (["/usr/bin/env", direct, "-c", "pass"], env, cwd),
             "pyman": ([os.path.join(shims, "python"), "-c", "pass"], env, cwd),
         }
         # Fall-through: a shim whose name the environment lacks (a console
@@ -121,6 +123,8 @@ def main():
             print(f"pyman's fall-through (a `true` shim to /usr/bin/true) adds {through:.2f} ms")
         if "pyman" in samples:
             added = median_ms(samples["pyman"]) - base
+            hop = median_ms(samples["env hop"]) - base
+            print(f"pyman's shim adds {added - hop:+.2f} ms over one bare exec hop (/usr/bin/env: {hop:+.2f} ms)")
             for peer in ("pyenv", "mise", "uv run"):
                 if peer in samples:
                     peer_added = median_ms(samples[peer]) - base
