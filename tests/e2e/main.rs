@@ -10,6 +10,7 @@ mod common;
 mod fixtures;
 mod fleet;
 mod install;
+mod migrate;
 mod nginx;
 mod pin;
 mod releases;

@@ -81,6 +81,17 @@ pub enum Command {
     Run(RunArgs),
     /// Install the newest patch of each installed minor version, and move venvs to it
     Upgrade(UpgradeArgs),
+    /// Move this project's venv to another Python, with its packages
+    ///
+    /// Builds the new venv beside the old one and installs the same packages with
+    /// its pip (the project's requirements*.txt or pyproject.toml dependencies when
+    /// it has them, else the old venv's `pip freeze`, editable installs kept). Only
+    /// when all installed and `pip check` passed are the pin rewritten and the venvs
+    /// swapped; the old venv is kept as `.venv.old-<minor>`. Examples:
+    ///   pyman migrate 3.13
+    ///   pyman migrate --dry-run 3.14     (what would not install, changing nothing)
+    #[command(verbatim_doc_comment)]
+    Migrate(MigrateArgs),
     /// The download cache: archives kept by sha256 (`PYMAN_CACHE_DIR`), shared by homes
     ///
     ///   pyman cache dir
@@ -159,6 +170,9 @@ pub struct VenvArgs {
     /// Create the interpreter's default venv (used outside projects) instead
     #[arg(long, conflicts_with_all = ["path", "recreate", "without_pip", "prompt"])]
     pub default: bool,
+    /// Remove the old venvs `pyman migrate` kept (`.venv.old-*`) in this project
+    #[arg(long, conflicts_with_all = ["path", "recreate", "without_pip", "prompt", "default", "python"])]
+    pub prune: bool,
 }
 
 #[derive(Debug, Args)]
@@ -291,6 +305,18 @@ pub struct DoctorArgs {
 pub struct CompletionsArgs {
     /// The shell
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The Python to move to: 3.13, 3.13.1, …
+    pub request: String,
+    /// Resolve what would be installed and name what would not, changing nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Install the requested Python first when it is missing
+    #[arg(long)]
+    pub install: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(&app, &args),
         Command::Upgrade(args) => commands::upgrade::run(&app, &args),
         Command::Cache(cmd) => commands::cache::run(&app, &cmd),
+        Command::Migrate(args) => commands::migrate::run(&app, &args),
         Command::Mirror(args) => commands::mirror::run(&app, &args),
         Command::Setup(args) => commands::setup::run(&app, &args),
         Command::Doctor(args) => commands::doctor::run(&app, &args),

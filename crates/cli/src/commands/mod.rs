@@ -4,6 +4,7 @@ pub mod current;
 pub mod doctor;
 pub mod install;
 pub mod list;
+pub mod migrate;
 pub mod mirror;
 pub mod pin;
 pub mod rehash;

@@ -73,6 +73,9 @@ pub fn choose_interpreter(
 }
 
 pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
+    if args.prune {
+        return prune(app);
+    }
     let (interpreter, selection) = choose_interpreter(app, args.python.as_deref())?;
     if args.default {
         return default(app, &interpreter);
@@ -128,6 +131,25 @@ pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
     // A new venv brings no command without a shim (pip's names are always
     // shimmed): no rehash, which keeps `pyman venv` in milliseconds.
     created(app, &target, &interpreter, options.with_pip);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pyman venv --prune`: the venvs `pyman migrate` kept in this project.
+fn prune(app: &App) -> Result<ExitCode> {
+    let project = pyman_resolver::select(app.cwd(), app.env(), app.home())
+        .ok()
+        .flatten()
+        .and_then(|s| s.project_dir().map(Path::to_path_buf))
+        .unwrap_or_else(|| app.cwd().to_path_buf());
+    let kept = venv::migrate::kept_venvs(&project);
+    for k in &kept {
+        fs_err::remove_dir_all(k)?;
+        app.printer.info(format!("Removed `{}`", k.display()));
+    }
+    if kept.is_empty() {
+        app.printer
+            .info(format!("No old venv to remove in `{}`", project.display()));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

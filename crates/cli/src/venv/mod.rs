@@ -2,7 +2,9 @@
 //! milliseconds): built in a temporary folder beside the target, then renamed.
 
 mod activate;
+pub mod migrate;
 mod packages;
+pub mod requirements;
 mod seed;
 
 use std::path::{Path, PathBuf};
@@ -124,13 +126,20 @@ pub fn create(base: &Base, target: &Path, options: &Options) -> Result<()> {
         .tempdir_in(parent)
         .with_context(|| format!("cannot create a folder in `{}`", parent.display()))?;
     let build = tmp.path();
+    build_for(base, build, target, options)?;
+    fs::rename(build, target)?;
+    // The temp folder is now the venv; do not let the guard delete it.
+    let _ = tmp.keep();
+    Ok(())
+}
+
+/// Writes a venv into `build` that is meant to live at `target` (its
+/// scripts and `pyvenv.cfg` name `target`); the caller moves it there.
+pub fn build_for(base: &Base, build: &Path, target: &Path, options: &Options) -> Result<()> {
     write_layout(base, build, target, options)?;
     if options.with_pip {
         seed::seed(base, build, target)?;
     }
-    fs::rename(build, target)?;
-    // The temp folder is now the venv; do not let the guard delete it.
-    let _ = tmp.keep();
     Ok(())
 }
 

@@ -1,0 +1,371 @@
+//! `pyman migrate REQUEST`: moves a project's venv to another Python with
+//! its packages. The new venv is built beside the old one; only when every
+//! package installed and `pip check` passed are the pin rewritten and the
+//! venvs swapped. Until then nothing of the project changes, whatever
+//! happens (a failed install, Ctrl-C, a crash).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{Context as _, Result};
+use fs_err as fs;
+use pyman_resolver::venv::{PROJECT_VENV, read_venv};
+use pyman_resolver::version_file::FileKind;
+use pyman_resolver::{Interpreter, Selection, SelectionSource, VersionRequest};
+
+use crate::app::App;
+use crate::args::MigrateArgs;
+use crate::error::fail;
+use crate::venv::migrate::{kept_venvs, pip, pip_errors, relocate, swap};
+use crate::venv::requirements::{self, Plan};
+use crate::venv::{self, Base, Options};
+
+/// Where the new venv is built, beside the old one.
+const BUILDING: &str = ".venv.migrating";
+
+pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
+    let request = crate::error::parse_request(&args.request)?;
+    let selection = pyman_resolver::select(app.cwd(), app.env(), app.home())
+        .ok()
+        .flatten()
+        .filter(|s| matches!(s.source, SelectionSource::File { .. }));
+    let project = selection
+        .as_ref()
+        .and_then(Selection::project_dir)
+        .unwrap_or(app.cwd())
+        .to_path_buf();
+    let target = project.join(PROJECT_VENV);
+    let Some(old) = read_venv(&target).ok().flatten() else {
+        return Err(fail(
+            format!("there is no venv to migrate at `{}`", target.display()),
+            format!(
+                "run this in a project with a `.venv`; for a new one, `pyman pin {request}` creates it"
+            ),
+        ));
+    };
+
+    if args.install || app.env().is_true(pyman_resolver::env::PYMAN_AUTO_INSTALL) {
+        install_first(&args.request)?;
+    }
+    let (interpreter, _) =
+        crate::commands::venv::choose_interpreter(app, Some(&args.request)).map_err(|e| {
+            e.context(format!(
+                "`{request}` is not installed: `pyman install {request}`, or `pyman migrate --install {request}`"
+            ))
+        })?;
+    let base = Base::new(app.home(), &interpreter);
+    if old.built_from(&base.home_bin) || old.built_from(interpreter.bin_dir()) {
+        app.printer.info(format!(
+            "`{}` already uses Python {}",
+            target.display(),
+            interpreter.version_string()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let old_version = old.version.clone().unwrap_or_else(|| "unknown".into());
+    let old_minor = old_version.split('.').take(2).collect::<Vec<_>>().join(".");
+
+    // What to install: the project's declarations, else the old venv's freeze.
+    let old_python = old.bin_dir().join(if cfg!(windows) {
+        "python.exe"
+    } else {
+        "python"
+    });
+    let frozen = requirements::freeze(&old_python).or_else(|| {
+        app.printer.warn(
+            "the old venv's interpreter does not run: its packages are read from its site-packages (editable installs are not kept)",
+        );
+        Some(venv::installed_packages(&target))
+    });
+    let plan = requirements::plan(&project, frozen.as_deref()).unwrap_or(Plan {
+        source: "nothing (the old venv is empty)".into(),
+        lines: Vec::new(),
+    });
+    app.printer.info(format!(
+        "Moving `{}` from Python {old_version} to {}: packages from {}",
+        target.display(),
+        interpreter.version_string(),
+        plan.source
+    ));
+    let scratch = tempfile::tempdir().context("cannot create a temporary folder")?;
+    let reqs = scratch.path().join("requirements.txt");
+    fs::write(&reqs, plan.lines.join("\n") + "\n")?;
+
+    if args.dry_run {
+        return dry_run(app, &base, &plan, scratch.path(), &reqs);
+    }
+
+    // Ctrl-C reaches pip too (same process group); pyman outlives it to
+    // remove the half-built venv. The old venv is never touched before the swap.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+
+    let build = project.join(BUILDING);
+    if build.exists() {
+        // Left by a migration that was killed.
+        fs::remove_dir_all(&build)?;
+    }
+    let mut guard = Removal(Some(build.clone()));
+    venv::build_for(&base, &build, &target, &Options::project(true, None))?;
+    let installed = if plan.lines.is_empty() {
+        None
+    } else {
+        app.printer.info(format!(
+            "Installing {} requirement line{} with the new venv's pip",
+            plan.lines.len(),
+            if plan.lines.len() == 1 { "" } else { "s" }
+        ));
+        // No bytecode now: it would record the build folder's paths.
+        Some(pip(&build, &["install", "--no-compile"], Some(&reqs))?)
+    };
+    if interrupted.load(Ordering::SeqCst) {
+        drop(guard);
+        app.printer.error(format!(
+            "interrupted: `{}` and the pin are unchanged",
+            target.display()
+        ));
+        return Ok(ExitCode::from(130));
+    }
+    if let Some(out) = &installed {
+        app.printer.debug(String::from_utf8_lossy(&out.stdout));
+        if !out.status.success() {
+            return Err(failed(
+                "some packages did not install",
+                &pip_errors(out),
+                &interpreter,
+                &target,
+            ));
+        }
+    }
+    let check = pip(&build, &["check"], None)?;
+    if !check.status.success() {
+        return Err(failed(
+            "`pip check` found broken requirements",
+            &pip_errors(&check),
+            &interpreter,
+            &target,
+        ));
+    }
+    relocate(&build, &target)?;
+
+    // Everything installed: the pin, then the venvs.
+    let pin = rewrite_pin(selection.as_ref(), &project, &request, &interpreter)?;
+    let keep = project.join(format!(".venv.old-{old_minor}"));
+    if let Err(e) = swap(&build, &target, &keep) {
+        pin.restore();
+        return Err(e.context("the venvs could not be swapped; the old venv and pin are unchanged"));
+    }
+    guard.0 = None;
+    for older in kept_venvs(&project).into_iter().filter(|k| *k != keep) {
+        let _ = fs::remove_dir_all(&older);
+    }
+    crate::commands::rehash::after_change(app)?;
+    app.printer.success(format!(
+        "Migrated `{}` to Python {} ({}); pinned `{request}` in `{}`",
+        target.display(),
+        interpreter.version_string(),
+        plan.source,
+        pin.path.display()
+    ));
+    app.printer.info(format!(
+        "The old venv is kept at `{}` until the next migrate or `pyman venv --prune`",
+        keep.display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Removes the half-built venv unless the migration got through.
+struct Removal(Option<PathBuf>);
+
+impl Drop for Removal {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+}
+
+fn failed(
+    what: &str,
+    errors: &[String],
+    interpreter: &Interpreter,
+    target: &Path,
+) -> anyhow::Error {
+    let mut msg = format!(
+        "{what} on Python {}; `{}` and the pin are unchanged",
+        interpreter.version_string(),
+        target.display()
+    );
+    for e in errors {
+        msg.push_str("\n  ");
+        msg.push_str(e);
+    }
+    fail(
+        msg,
+        "a package with no wheel for the new Python, or whose `Requires-Python` excludes it, needs a newer release of it: update it in the old venv (or your requirements), then migrate again; `pyman migrate --dry-run` lists every such package",
+    )
+}
+
+fn install_first(request: &str) -> Result<()> {
+    let exe = std::env::current_exe().context("cannot find the pyman binary")?;
+    let status = std::process::Command::new(exe)
+        .args(["install", request])
+        .status()
+        .context("cannot run `pyman install`")?;
+    if !status.success() {
+        return Err(fail(
+            format!("`pyman install {request}` failed; nothing was migrated"),
+            "see its error above",
+        ));
+    }
+    Ok(())
+}
+
+/// Resolves what would be installed in a throw-away venv of the new Python
+/// (`pip install --dry-run --report`), then names every requirement line
+/// that would not install. Changes nothing.
+fn dry_run(app: &App, base: &Base, plan: &Plan, scratch: &Path, reqs: &Path) -> Result<ExitCode> {
+    let probe = scratch.join("venv");
+    venv::build_for(base, &probe, &probe, &Options::project(true, None))?;
+    let report = scratch.join("report.json");
+    let report_arg = report.display().to_string();
+    let args = [
+        "install",
+        "--dry-run",
+        "--ignore-installed",
+        "--quiet",
+        "--report",
+        &report_arg,
+    ];
+    let out = pip(&probe, &args, Some(reqs))?;
+    if out.status.success() {
+        let text = fs::read_to_string(&report).unwrap_or_default();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let mut names: Vec<String> = json["install"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| {
+                format!(
+                    "{}=={}",
+                    i["metadata"]["name"].as_str().unwrap_or("?"),
+                    i["metadata"]["version"].as_str().unwrap_or("?")
+                )
+            })
+            .collect();
+        names.sort_by_key(|n| n.to_ascii_lowercase());
+        for n in &names {
+            app.printer.data(n);
+        }
+        app.printer.success(format!(
+            "Every package would install on Python {} ({} in all); nothing was changed",
+            base.interpreter.version_string(),
+            names.len()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    // pip stops at the first failure: try each line alone to name them all.
+    let mut failing = Vec::new();
+    for line in &plan.lines {
+        let one = scratch.join("one.txt");
+        fs::write(&one, format!("{line}\n"))?;
+        let out = pip(&probe, &args, Some(&one))?;
+        if !out.status.success() {
+            failing.push((line.clone(), pip_errors(&out)));
+        }
+    }
+    if failing.is_empty() {
+        failing.push(("(the requirements together)".into(), pip_errors(&out)));
+    }
+    app.printer.error(format!(
+        "{} requirement line{} would not install on Python {}; nothing was changed:",
+        failing.len(),
+        if failing.len() == 1 { "" } else { "s" },
+        base.interpreter.version_string()
+    ));
+    for (line, errors) in &failing {
+        app.printer.data(line);
+        for e in errors {
+            app.printer.cause(e);
+        }
+    }
+    Ok(ExitCode::from(1))
+}
+
+/// The pin as it was, to put back if the swap fails.
+struct Pin {
+    path: PathBuf,
+    before: Option<String>,
+}
+
+impl Pin {
+    fn restore(&self) {
+        let _ = match &self.before {
+            Some(text) => write_atomic(&self.path, text),
+            None => std::fs::remove_file(&self.path).map_err(Into::into),
+        };
+    }
+}
+
+/// Rewrites the line that selected the old Python, keeping the file's kind:
+/// `.python-version(s)` get the request, `.tool-versions` the exact version
+/// (asdf's form). A `pyproject.toml` or no project pin gets a
+/// `.python-version` beside the project (it takes precedence).
+fn rewrite_pin(
+    selection: Option<&Selection>,
+    project: &Path,
+    request: &VersionRequest,
+    interpreter: &Interpreter,
+) -> Result<Pin> {
+    let (path, line, kind) = match selection.map(|s| &s.source) {
+        Some(SelectionSource::File { path, line, kind })
+            if !matches!(kind, FileKind::Pyproject) =>
+        {
+            (path.clone(), *line, *kind)
+        }
+        _ => (
+            project.join(FileKind::PythonVersion.file_name()),
+            1,
+            FileKind::PythonVersion,
+        ),
+    };
+    let before = std::fs::read_to_string(&path).ok();
+    let text = before.clone().unwrap_or_default();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let new_line = match kind {
+        FileKind::ToolVersions => {
+            let old = lines
+                .get(line.saturating_sub(1))
+                .cloned()
+                .unwrap_or_default();
+            let mut parts: Vec<String> = old.split_whitespace().map(str::to_string).collect();
+            if parts.len() >= 2 {
+                parts[1] = interpreter.version_string();
+                parts.join(" ")
+            } else {
+                format!("python {}", interpreter.version_string())
+            }
+        }
+        _ => request.to_string(),
+    };
+    if line >= 1 && line <= lines.len() {
+        lines[line - 1] = new_line;
+    } else {
+        lines.insert(0, new_line);
+    }
+    write_atomic(&path, &(lines.join("\n") + "\n"))?;
+    Ok(Pin { path, before })
+}
+
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write next to `{}`", path.display()))?;
+    fs::write(tmp.path(), text)?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,279 @@
+//! `pyman migrate`: a project's venv moves to a newer Python with its
+//! packages (plain wheels, a console script, an editable project), or
+//! nothing changes at all.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{Out, TestContext};
+use crate::fixtures::{self, SourcePython, Wheel};
+
+/// A local project installed in editable mode, with an in-tree PEP 660
+/// backend (no setuptools, no index). `GAMMA_MARKER` makes its editable
+/// build touch that file and sleep `GAMMA_SLEEP` seconds.
+fn editable_project(dir: &Path) -> PathBuf {
+    let root = dir.join("gamma");
+    std::fs::create_dir_all(root.join("gamma")).unwrap();
+    std::fs::write(root.join("gamma/__init__.py"), "VERSION = 'source'\n").unwrap();
+    std::fs::write(
+        root.join("pyproject.toml"),
+        "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n\n[project]\nname = \"gamma\"\nversion = \"0.1\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("backend.py"),
+        r#"import base64, hashlib, os, time, zipfile
+
+def _wheel(directory, files):
+    dist = "gamma-0.1.dist-info"
+    files = dict(files)
+    files[dist + "/METADATA"] = "Metadata-Version: 2.1\nName: gamma\nVersion: 0.1\n"
+    files[dist + "/WHEEL"] = "Wheel-Version: 1.0\nGenerator: t\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    name = "gamma-0.1-py3-none-any.whl"
+    record = []
+    with zipfile.ZipFile(os.path.join(directory, name), "w") as z:
+        for path, body in files.items():
+            data = body.encode()
+            z.writestr(path, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            record.append("%s,sha256=%s,%d" % (path, digest, len(data)))
+        record.append(dist + "/RECORD,,")
+        z.writestr(dist + "/RECORD", "\n".join(record) + "\n")
+    return name
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    here = os.path.dirname(os.path.abspath(__file__))
+    return _wheel(wheel_directory, {"gamma/__init__.py": open(os.path.join(here, "gamma", "__init__.py")).read()})
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    marker = os.environ.get("GAMMA_MARKER")
+    if marker:
+        open(marker, "w").close()
+        time.sleep(float(os.environ.get("GAMMA_SLEEP", "0")))
+    here = os.path.dirname(os.path.abspath(__file__))
+    return _wheel(wheel_directory, {"_gamma_editable.pth": here + "\n"})
+"#,
+    )
+    .unwrap();
+    root
+}
+
+struct Project {
+    ctx: TestContext,
+    old: &'static SourcePython,
+    new: &'static SourcePython,
+    links: String,
+    gamma: PathBuf,
+}
+
+impl Project {
+    fn pip_env(&self) -> [(&str, &str); 3] {
+        [
+            ("PIP_NO_INDEX", "1"),
+            ("PIP_FIND_LINKS", self.links.as_str()),
+            ("PIP_DISABLE_PIP_VERSION_CHECK", "1"),
+        ]
+    }
+
+    fn migrate(&self, args: &[&str]) -> Out {
+        let mut all = vec!["migrate"];
+        all.extend(args);
+        self.ctx.pyman_env("proj", &all, &self.pip_env())
+    }
+
+    fn venv_version(&self) -> String {
+        let cfg = std::fs::read_to_string(self.ctx.work.join("proj/.venv/pyvenv.cfg")).unwrap();
+        cfg.lines()
+            .find_map(|l| l.strip_prefix("version = "))
+            .unwrap()
+            .to_string()
+    }
+
+    fn pin(&self) -> String {
+        std::fs::read_to_string(self.ctx.work.join("proj/.python-version")).unwrap()
+    }
+
+    /// `python -c CODE` through the shim in the project.
+    fn python(&self, code: &str) -> Out {
+        self.ctx.run("proj", "python", &["-c", code])
+    }
+}
+
+/// Two pyenv interpreters of different minors, a project pinned to the
+/// older one whose venv holds `alpha` (with a console script), `beta`
+/// (which needs alpha), the editable `gamma`, and `extra` packages.
+fn project(extra: &[Wheel]) -> Option<Project> {
+    let py = fixtures::require(2)?;
+    let (new, old) = (py[0], py[1]);
+    assert_ne!(new.minor, old.minor, "sources are one per minor");
+    let ctx = TestContext::with_pythons(&[old, new]);
+    ctx.rehash();
+    let wheels = ctx.dir("wheels");
+    Wheel {
+        name: "alpha",
+        version: "1.0",
+        scripts: &[("alpha", "alpha:main")],
+        ..Wheel::default()
+    }
+    .build(&wheels);
+    Wheel {
+        name: "beta",
+        version: "2.0",
+        requires: &["alpha"],
+        ..Wheel::default()
+    }
+    .build(&wheels);
+    for w in extra {
+        w.build(&wheels);
+    }
+    let gamma = editable_project(&ctx.work);
+    let p = Project {
+        links: wheels.display().to_string(),
+        ctx,
+        old,
+        new,
+        gamma,
+    };
+    p.ctx.dir("proj");
+    p.ctx.pyman("proj", &["pin", &old.minor]).ok();
+    let mut install = vec!["install", "alpha", "beta", "-e"];
+    let gamma = p.gamma.display().to_string();
+    install.push(&gamma);
+    let names: Vec<&str> = extra.iter().map(|w| w.name).collect();
+    install.extend(names);
+    p.ctx.run_env("proj", "pip", &install, &p.pip_env()).ok();
+    Some(p)
+}
+
+#[test]
+fn a_project_moves_to_a_newer_python_with_its_packages() {
+    let Some(p) = project(&[]) else { return };
+    let old_version = p.venv_version();
+
+    // A dry run lists what would install, and changes nothing.
+    p.migrate(&["--dry-run", &p.new.minor])
+        .ok()
+        .stdout_has("alpha==1.0")
+        .stdout_has("beta==2.0")
+        .stdout_has("gamma==0.1")
+        .stderr_has("nothing was changed");
+    assert_eq!(p.venv_version(), old_version);
+    assert_eq!(p.pin().trim(), p.old.minor);
+
+    p.migrate(&[&p.new.minor])
+        .ok()
+        .stderr_has("3 installed packages (pip freeze)")
+        .stderr_has("Migrated");
+    assert_eq!(p.pin().trim(), p.new.minor);
+    assert_eq!(p.venv_version(), p.new.version);
+    let kept = p.ctx.work.join(format!("proj/.venv.old-{}", p.old.minor));
+    assert!(kept.join("pyvenv.cfg").is_file(), "the old venv is kept");
+    assert!(!p.ctx.work.join("proj/.venv.migrating").exists());
+
+    // Everything imports through the shim, on the new Python.
+    let out =
+        p.python("import alpha, beta, gamma, sys; print(sys.version_info[:2], gamma.VERSION)");
+    out.ok();
+    let (major, minor) = p.new.minor.split_once('.').unwrap();
+    assert_eq!(out.stdout.trim(), format!("({major}, {minor}) source"));
+    // The console script pip wrote in the build folder runs from `.venv`.
+    p.ctx.run("proj", "alpha", &[]).ok().stdout_has(&format!(
+        "alpha 1.0 from {}",
+        p.ctx.work.join("proj/.venv").display()
+    ));
+    // Still editable: a change to the source shows.
+    std::fs::write(p.gamma.join("gamma/__init__.py"), "VERSION = 'edited'\n").unwrap();
+    p.python("import gamma; print(gamma.VERSION)")
+        .ok()
+        .stdout_has("edited");
+
+    p.ctx.pyman("proj", &["venv", "--prune"]).ok();
+    assert!(!kept.exists());
+}
+
+#[test]
+fn a_package_that_excludes_the_new_python_stops_the_migration() {
+    let Some(py) = fixtures::require(2) else {
+        return;
+    };
+    let below = format!("<{}", py[0].minor);
+    let pinned_old = Wheel {
+        name: "oldonly",
+        version: "1.0",
+        requires_python: Some(below.as_str()),
+        ..Wheel::default()
+    };
+    let Some(p) = project(std::slice::from_ref(&pinned_old)) else {
+        return;
+    };
+    let old_version = p.venv_version();
+    let out = p.migrate(&[&p.new.minor]);
+    out.code(1)
+        .stderr_has("some packages did not install")
+        .stderr_has("oldonly")
+        .stderr_has("and the pin are unchanged");
+    assert_eq!(p.venv_version(), old_version);
+    assert_eq!(p.pin().trim(), p.old.minor);
+    assert!(!p.ctx.work.join("proj/.venv.migrating").exists());
+    assert!(
+        !p.ctx
+            .work
+            .join(format!("proj/.venv.old-{}", p.old.minor))
+            .exists()
+    );
+    p.python("import alpha, oldonly").ok();
+
+    // The dry run names the one line that would not install.
+    let out = p.migrate(&["--dry-run", &p.new.minor]);
+    out.code(1)
+        .stdout_has("oldonly==1.0")
+        .stderr_has("1 requirement line would not install");
+    assert!(!out.stdout.contains("alpha"), "{out}");
+    assert_eq!(p.pin().trim(), p.old.minor);
+}
+
+#[test]
+fn ctrl_c_mid_migration_leaves_the_old_venv_working() {
+    let Some(p) = project(&[]) else { return };
+    let marker = p.ctx.root.join("building");
+    let marker_s = marker.display().to_string();
+    let mut env = p.pip_env().to_vec();
+    env.push(("GAMMA_MARKER", &marker_s));
+    env.push(("GAMMA_SLEEP", "30"));
+    let mut cmd = p.ctx.shell_command(
+        "proj",
+        &crate::common::pyman_bin().display().to_string(),
+        &["migrate", &p.new.minor],
+    );
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    // Its own process group, as a terminal's foreground job: Ctrl-C reaches
+    // pyman and pip alike.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !marker.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the editable build never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", "--", &format!("-{}", child.id())])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = Out::from(child.wait_with_output().unwrap());
+    assert_ne!(out.code, Some(0), "{out}");
+    assert_eq!(p.pin().trim(), p.old.minor);
+    assert!(!p.ctx.work.join("proj/.venv.migrating").exists(), "{out}");
+    let (major, minor) = p.old.minor.split_once('.').unwrap();
+    p.python("import alpha, beta, gamma, sys; print(sys.version_info[:2])")
+        .ok()
+        .stdout_has(&format!("({major}, {minor})"));
+}
