@@ -277,3 +277,72 @@ fn ctrl_c_mid_migration_leaves_the_old_venv_working() {
         .ok()
         .stdout_has(&format!("({major}, {minor})"));
 }
+
+#[test]
+fn interpreters_know_their_venvs_and_uninstall_protects_them() {
+    let Some(py) = fixtures::require(1) else {
+        return;
+    };
+    let ctx = TestContext::new();
+    let server = crate::server::Server::start();
+    let archive = fixtures::install_only(py[0]);
+    let json = fixtures::serve(&server, &[(py[0], &archive)]);
+    ctx.pyman("", &["install", &py[0].version, "--downloads-json", &json])
+        .ok();
+    for proj in ["one", "two"] {
+        ctx.dir(proj);
+        ctx.pyman(proj, &["pin", &py[0].minor]).ok();
+    }
+    let (one, two) = (ctx.work.join("one/.venv"), ctx.work.join("two/.venv"));
+    let out = ctx.pyman("", &["venv", "--list"]);
+    out.ok()
+        .stdout_has(&format!(
+            "project  {}  Python {}",
+            one.display(),
+            py[0].version
+        ))
+        .stdout_has(&format!("project  {}", two.display()))
+        .stdout_has("default  ");
+    let count = |ctx: &TestContext| {
+        let out = ctx.pyman("", &["list", "--json"]);
+        let rows: serde_json::Value = serde_json::from_str(&out.ok().stdout).unwrap();
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["origin"] == "managed")
+            .map(|r| r["venvs"].as_u64().unwrap())
+            .unwrap()
+    };
+    assert_eq!(count(&ctx), 3, "two projects and the default venv");
+
+    // A deleted project is forgotten.
+    std::fs::remove_dir_all(ctx.work.join("two")).unwrap();
+    let out = ctx.pyman("", &["venv", "--list"]);
+    assert!(
+        !out.ok().stdout.contains(&two.display().to_string()),
+        "{out}"
+    );
+    assert_eq!(count(&ctx), 2);
+
+    // Uninstall refuses while a project venv uses it, and says what to do.
+    ctx.pyman("", &["uninstall", &py[0].minor])
+        .code(1)
+        .stderr_has("is used by 1 project venv")
+        .stderr_has(&one.display().to_string())
+        .stderr_has("pyman migrate")
+        .stderr_has("--force");
+    assert!(
+        ctx.pyman_home
+            .join("pythons")
+            .join(format!(
+                "cpython-{}-linux-{}-gnu",
+                py[0].version,
+                std::env::consts::ARCH
+            ))
+            .is_dir()
+    );
+    ctx.pyman("", &["uninstall", "--force", &py[0].minor])
+        .ok()
+        .stderr_has("stop working");
+    ctx.pyman("", &["venv", "--list"]).ok().stdout_has("stale");
+}

@@ -173,6 +173,9 @@ pub struct VenvArgs {
     /// Remove the old venvs `pyman migrate` kept (`.venv.old-*`) in this project
     #[arg(long, conflicts_with_all = ["path", "recreate", "without_pip", "prompt", "default", "python"])]
     pub prune: bool,
+    /// List every venv pyman created, with its Python, support status and whether it is stale
+    #[arg(long, conflicts_with_all = ["path", "recreate", "without_pip", "prompt", "default", "python", "prune"])]
+    pub list: bool,
 }
 
 #[derive(Debug, Args)]
@@ -271,6 +274,9 @@ pub struct UninstallArgs {
     /// Versions to remove (3.12, 3.12.4, cpython-3.12.4-linux-x86_64-gnu, …)
     #[arg(required = true)]
     pub requests: Vec<String>,
+    /// Remove it even when project venvs use it (they stop working)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Where an archive given on the command line comes from.

@@ -28,6 +28,8 @@ pub fn run(app: &App, args: &crate::args::ListArgs) -> Result<ExitCode> {
             })
             .flatten()
     };
+    let venvs = crate::venv::record::known(app.home());
+    let used_by = |i: &pyman_resolver::Interpreter| venvs.iter().filter(|k| k.uses(i)).count();
     let rows: Vec<_> = inventory
         .interpreters
         .iter()
@@ -49,6 +51,7 @@ pub fn run(app: &App, args: &crate::args::ListArgs) -> Result<ExitCode> {
                     "support": crate::status::support_json(i.version.major, i.version.minor, today),
                     "newer_patch": newer.map(|b| b.version_string()),
                     "upgrade": newer.map(|b| crate::status::upgrade_command(i, b)),
+                    "venvs": used_by(i),
                 })
             })
             .collect();
@@ -81,6 +84,11 @@ pub fn run(app: &App, args: &crate::args::ListArgs) -> Result<ExitCode> {
         let mut notes = vec![status.to_string()];
         if let Some(tag) = build_tag(i) {
             notes.push(format!("build {tag}"));
+        }
+        match used_by(i) {
+            0 => {}
+            1 => notes.push("1 venv".into()),
+            n => notes.push(format!("{n} venvs")),
         }
         if let Some(b) = newer {
             notes.push(format!(

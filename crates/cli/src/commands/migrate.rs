@@ -159,6 +159,7 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
         return Err(e.context("the venvs could not be swapped; the old venv and pin are unchanged"));
     }
     guard.0 = None;
+    venv::record::remember(app.home(), &target);
     for older in kept_venvs(&project).into_iter().filter(|k| *k != keep) {
         let _ = fs::remove_dir_all(&older);
     }

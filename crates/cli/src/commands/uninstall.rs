@@ -48,6 +48,46 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
             ));
         }
         for i in managed_matches {
+            // Venvs follow the per-minor link to another patch of the minor;
+            // with the last one gone, they would break.
+            let last_of_minor = !inventory.interpreters.iter().any(|o| {
+                o.origin == Origin::Managed
+                    && o.minor_key() == i.minor_key()
+                    && o.key != i.key
+                    && !removed.contains(&o.key)
+            });
+            let users: Vec<_> = if last_of_minor {
+                crate::venv::record::known(app.home())
+                    .into_iter()
+                    .filter(|k| !k.default && k.uses(i))
+                    .map(|k| k.info.root)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if !users.is_empty() {
+                let list: Vec<String> =
+                    users.iter().map(|p| format!("  {}", p.display())).collect();
+                if !args.force {
+                    return Err(fail(
+                        format!(
+                            "Python {} is used by {} project venv{}:\n{}",
+                            i.version_string(),
+                            users.len(),
+                            if users.len() == 1 { "" } else { "s" },
+                            list.join("\n")
+                        ),
+                        format!(
+                            "move each project to another Python first (`pyman migrate 3.13` in it), or remove it anyway with `pyman uninstall --force {text}`"
+                        ),
+                    ));
+                }
+                app.printer.warn(format!(
+                    "these venvs stop working without Python {}:\n{}",
+                    i.version_string(),
+                    list.join("\n")
+                ));
+            }
             let lock_path = app.home().locks().join(format!("{}.lock", i.key));
             let _lock = lock::acquire(&lock_path, &i.key, timeout, || {
                 app.printer

@@ -76,6 +76,9 @@ pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
     if args.prune {
         return prune(app);
     }
+    if args.list {
+        return list(app);
+    }
     let (interpreter, selection) = choose_interpreter(app, args.python.as_deref())?;
     if args.default {
         return default(app, &interpreter);
@@ -131,6 +134,42 @@ pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
     // A new venv brings no command without a shim (pip's names are always
     // shimmed): no rehash, which keeps `pyman venv` in milliseconds.
     created(app, &target, &interpreter, options.with_pip);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pyman venv --list`: every venv pyman knows, one per line.
+fn list(app: &App) -> Result<ExitCode> {
+    let today = crate::status::today(app);
+    let known = venv::record::known(app.home());
+    if known.is_empty() {
+        app.printer.info("No venv created by pyman exists");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for k in &known {
+        let version = k.info.version.clone().unwrap_or_else(|| "?".into());
+        let mut notes = Vec::new();
+        let mut parts = version.split('.').map(|p| p.parse::<u64>().ok());
+        if let (Some(Some(major)), Some(Some(minor))) = (parts.next(), parts.next()) {
+            notes.push(pyman_installer::support::status(major, minor, today).to_string());
+        }
+        if k.is_stale() {
+            notes.push(format!(
+                "stale: its interpreter `{}` is gone",
+                k.info
+                    .home
+                    .as_deref()
+                    .map(Path::display)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            ));
+        }
+        app.printer.data(format!(
+            "{}  {}  Python {version}  ({})",
+            if k.default { "default" } else { "project" },
+            k.info.root.display(),
+            notes.join("; ")
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

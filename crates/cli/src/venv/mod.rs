@@ -4,6 +4,7 @@
 mod activate;
 pub mod migrate;
 mod packages;
+pub mod record;
 pub mod requirements;
 mod seed;
 
@@ -29,6 +30,8 @@ pub struct Base {
     pub home_bin: PathBuf,
     /// The interpreter's prefix (its `lib/pythonX.Y` holds the stdlib).
     pub prefix: PathBuf,
+    /// Where the venv is remembered once created.
+    pub pyman_home: PymanHome,
 }
 
 impl Base {
@@ -53,6 +56,7 @@ impl Base {
             interpreter: interpreter.clone(),
             home_bin,
             prefix,
+            pyman_home: home.clone(),
         }
     }
 
@@ -130,6 +134,7 @@ pub fn create(base: &Base, target: &Path, options: &Options) -> Result<()> {
     fs::rename(build, target)?;
     // The temp folder is now the venv; do not let the guard delete it.
     let _ = tmp.keep();
+    record::remember(&base.pyman_home, target);
     Ok(())
 }
 

@@ -1,0 +1,164 @@
+//! Every venv pyman creates, remembered in `$PYMAN_HOME/venvs.json`, so an
+//! interpreter knows which venvs use it (`list`, `uninstall`, `venv --list`).
+//! Venvs that no longer exist are forgotten when the list is read. Which
+//! interpreter a venv uses is always read from its own `pyvenv.cfg`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use pyman_resolver::PymanHome;
+use pyman_resolver::inventory::Interpreter;
+use pyman_resolver::venv::{VenvInfo, read_venv};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Record {
+    path: PathBuf,
+}
+
+/// A venv that exists.
+#[derive(Debug, Clone)]
+pub struct Known {
+    pub info: VenvInfo,
+    /// An interpreter's default venv (`$PYMAN_HOME/venvs/…`), not a project's.
+    pub default: bool,
+}
+
+impl Known {
+    pub fn uses(&self, interpreter: &Interpreter) -> bool {
+        self.info.built_from(interpreter.bin_dir())
+    }
+
+    /// Its interpreter is gone (uninstalled, or a pyenv version removed).
+    pub fn is_stale(&self) -> bool {
+        self.info.home.as_ref().is_some_and(|h| !h.exists())
+    }
+}
+
+fn file(home: &PymanHome) -> PathBuf {
+    home.root().join("venvs.json")
+}
+
+fn read(home: &PymanHome) -> Vec<Record> {
+    std::fs::read_to_string(file(home))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// Rewrites the list under a lock (several pyman processes create venvs).
+fn update(home: &PymanHome, change: impl FnOnce(&mut Vec<Record>)) -> std::io::Result<()> {
+    std::fs::create_dir_all(home.root())?;
+    let _lock = pyman_installer::lock::acquire(
+        &home.root().join("venvs.lock"),
+        "the list of venvs",
+        Duration::from_secs(30),
+        || {},
+    )
+    .map_err(std::io::Error::other)?;
+    let mut records = read(home);
+    change(&mut records);
+    let tmp = tempfile::NamedTempFile::new_in(home.root())?;
+    serde_json::to_writer_pretty(tmp.as_file(), &records).map_err(std::io::Error::other)?;
+    tmp.persist(file(home)).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Remembers a venv pyman just created. Best effort: a venv is not less
+/// usable because the list could not be written.
+pub fn remember(home: &PymanHome, path: &Path) {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let _ = update(home, |records| {
+        if !records.iter().any(|r| r.path == path) {
+            records.push(Record { path });
+        }
+    });
+}
+
+/// Every venv that still exists: those remembered, and every default venv.
+pub fn known(home: &PymanHome) -> Vec<Known> {
+    let records = read(home);
+    let mut out: Vec<Known> = Vec::new();
+    let mut gone = false;
+    for r in &records {
+        match read_venv(&r.path) {
+            Ok(Some(info)) => out.push(Known {
+                default: r.path.starts_with(home.venvs()),
+                info,
+            }),
+            _ => gone = true,
+        }
+    }
+    if let Ok(dir) = std::fs::read_dir(home.venvs()) {
+        for e in dir.flatten() {
+            let path = std::fs::canonicalize(e.path()).unwrap_or_else(|_| e.path());
+            if out.iter().any(|k| k.info.root == path) {
+                continue;
+            }
+            if let Ok(Some(info)) = read_venv(&path) {
+                out.push(Known {
+                    info,
+                    default: true,
+                });
+            }
+        }
+    }
+    if gone {
+        let _ = update(home, |records| {
+            records.retain(|r| matches!(read_venv(&r.path), Ok(Some(_))));
+        });
+    }
+    out.sort_by(|a, b| (a.default, &a.info.root).cmp(&(b.default, &b.info.root)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn venv(dir: &Path, home_bin: &Path) -> PathBuf {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(
+            dir.join("pyvenv.cfg"),
+            format!("home = {}\nversion = 3.12.1\n", home_bin.display()),
+        )
+        .unwrap();
+        dir.canonicalize().unwrap()
+    }
+
+    #[test]
+    fn remembers_and_forgets_deleted_venvs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = PymanHome::new(tmp.path().join("pyman"));
+        let bin = tmp.path().join("py/bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let a = venv(&tmp.path().join("a/.venv"), &bin);
+        let b = venv(&tmp.path().join("b/.venv"), &bin);
+        remember(&home, &a);
+        remember(&home, &b);
+        remember(&home, &a);
+        let d = venv(&home.venvs().join("cpython-3.12-x"), &bin);
+        let known = known(&home);
+        let roots: Vec<_> = known
+            .iter()
+            .map(|k| (k.info.root.clone(), k.default))
+            .collect();
+        assert_eq!(
+            roots,
+            vec![(a.clone(), false), (b.clone(), false), (d, true)]
+        );
+        assert!(!known[0].is_stale());
+
+        std::fs::remove_dir_all(tmp.path().join("b")).unwrap();
+        assert_eq!(known_projects(&home), vec![a]);
+        assert_eq!(read(&home).len(), 1, "the deleted one is forgotten");
+    }
+
+    fn known_projects(home: &PymanHome) -> Vec<PathBuf> {
+        known(home)
+            .into_iter()
+            .filter(|k| !k.default)
+            .map(|k| k.info.root)
+            .collect()
+    }
+}
