@@ -105,3 +105,26 @@ def build_archive(version, prefix, out_dir):
     with tarfile.open(path, "w:gz", compresslevel=6) as tar:
         tar.add(tree, arcname="python")
     return path
+
+
+def downloads_json(directory, version, url, sha):
+    """Writes `downloads.json` (python-build-standalone's format) naming one
+    x86-64 Linux build at `url`; returns its path."""
+    import json
+    major, minor, patch = version.split(".")
+    entry = {"name": "cpython", "arch": {"family": "x86_64", "variant": None}, "os": "linux", "libc": "gnu",
+             "major": int(major), "minor": int(minor), "patch": int(patch), "prerelease": "", "variant": None,
+             "build": "20250101", "url": url, "sha256": sha}
+    path = os.path.join(directory, "downloads.json")
+    with open(path, "w") as f:
+        json.dump({f"cpython-{version}-linux-x86_64-gnu": entry}, f)
+    return path
+
+
+def sha256_of(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

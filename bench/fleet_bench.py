@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 
-from common import build_archive, interpreter_and_pyman, tempdir
+from common import build_archive, downloads_json, interpreter_and_pyman, sha256_of, tempdir
 from install_bench import serve
 
 
@@ -94,16 +94,8 @@ def main():
         archive = build_archive(version, prefix, srv)
         name = os.path.basename(archive)
         size = os.path.getsize(archive)
-        import hashlib
-        import json
-        sha = hashlib.sha256(open(archive, "rb").read()).hexdigest()
         server, base = serve(srv)
-        major, minor, patch = version.split(".")
-        entry = {"name": "cpython", "arch": {"family": "x86_64", "variant": None}, "os": "linux", "libc": "gnu",
-                 "major": int(major), "minor": int(minor), "patch": int(patch), "prerelease": "", "variant": None,
-                 "build": "20250101", "url": f"{base}/{name}", "sha256": sha}
-        with open(os.path.join(srv, "downloads.json"), "w") as f:
-            json.dump({f"cpython-{version}-linux-x86_64-gnu": entry}, f)
+        downloads_json(srv, version, f"{base}/{name}", sha256_of(archive))
         home = os.path.join(tmp, "home")
         os.makedirs(home)
         env = {"HOME": home, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYMAN_INDEX_TTL": "never"}

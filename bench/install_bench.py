@@ -14,9 +14,7 @@ the tools' own work. Runs alternate between the tools.
 """
 
 import argparse
-import hashlib
 import http.server
-import json
 import os
 import shutil
 import statistics
@@ -25,7 +23,7 @@ import sys
 import threading
 import time
 
-from common import build_archive, interpreter_and_pyman, tempdir
+from common import build_archive, downloads_json, interpreter_and_pyman, sha256_of, tempdir
 
 
 def serve(directory):
@@ -56,14 +54,8 @@ def main():
         os.makedirs(srv_dir)
         archive = build_archive(version, prefix, srv_dir)
         size = os.path.getsize(archive)
-        sha = hashlib.sha256(open(archive, "rb").read()).hexdigest()
         server, base = serve(srv_dir)
-        major, minor, patch = version.split(".")
-        entry = {"name": "cpython", "arch": {"family": "x86_64", "variant": None}, "os": "linux", "libc": "gnu",
-                 "major": int(major), "minor": int(minor), "patch": int(patch), "prerelease": "", "variant": None,
-                 "build": "20250101", "url": f"{base}/{os.path.basename(archive)}", "sha256": sha}
-        with open(os.path.join(srv_dir, "downloads.json"), "w") as f:
-            json.dump({f"cpython-{version}-linux-x86_64-gnu": entry}, f)
+        downloads_json(srv_dir, version, f"{base}/{os.path.basename(archive)}", sha256_of(archive))
         json_url = f"{base}/downloads.json"
 
         uv = shutil.which("uv")

@@ -159,17 +159,18 @@ fn a_mirror_folder_is_incremental_and_works_as_a_file_mirror() {
     assert!(!ctx.root.join("dry").exists());
     assert_eq!(server.hits(&a.file_name), 0);
 
-    let out = ctx.pyman(
-        "",
-        &[
+    let mirror = |extra: &[&str]| {
+        let mut args = vec![
             "mirror",
             "../mirror",
             &py[0].version,
             "--downloads-json",
             &json,
-        ],
-    );
-    out.ok().stderr_has("this run downloaded 1");
+        ];
+        args.extend(extra);
+        ctx.pyman("", &args)
+    };
+    mirror(&[]).ok().stderr_has("this run downloaded 1");
     let dir = ctx.root.join("mirror");
     let asset = dir.join("20250101").join(&a.file_name);
     assert_eq!(std::fs::read(&asset).unwrap(), *a.bytes);
@@ -186,34 +187,13 @@ fn a_mirror_folder_is_incremental_and_works_as_a_file_mirror() {
         "{downloads}"
     );
     // Again, even without the cache: what is there and verified is skipped.
-    ctx.pyman(
-        "",
-        &[
-            "mirror",
-            "../mirror",
-            &py[0].version,
-            "--downloads-json",
-            &json,
-            "--no-cache",
-        ],
-    )
-    .ok()
-    .stderr_has("this run downloaded 0, copied 0 from the cache, found 1 in place");
+    mirror(&["--no-cache"])
+        .ok()
+        .stderr_has("this run downloaded 0, copied 0 from the cache, found 1 in place");
     assert_eq!(server.hits(&a.file_name), 1);
     // A damaged file in the mirror is fetched again (here from the cache).
     std::fs::write(&asset, b"damaged").unwrap();
-    ctx.pyman(
-        "",
-        &[
-            "mirror",
-            "../mirror",
-            &py[0].version,
-            "--downloads-json",
-            &json,
-        ],
-    )
-    .ok()
-    .stderr_has("copied 1 from the cache");
+    mirror(&[]).ok().stderr_has("copied 1 from the cache");
     assert_eq!(std::fs::read(&asset).unwrap(), *a.bytes);
     drop(server);
 
@@ -251,6 +231,7 @@ fn sixteen_homes_sharing_a_cache_get_one_download_from_nginx() {
         root: &dir,
         user: Some(("ci", SECRET)),
         redirect_to: None,
+        bearer: None,
     }) else {
         return;
     };
@@ -312,6 +293,7 @@ fn mirror_credentials_are_checked_redacted_and_not_sent_past_a_redirect() {
         root: &dir,
         user: Some(("ci", SECRET)),
         redirect_to: Some(&bucket.url),
+        bearer: None,
     }) else {
         return;
     };
@@ -406,5 +388,72 @@ fn mirror_credentials_are_checked_redacted_and_not_sent_past_a_redirect() {
             .map(|(_, s)| *s)
             .collect::<Vec<_>>(),
         vec![302]
+    );
+}
+
+#[test]
+fn a_bearer_token_goes_to_the_mirror_host_only() {
+    let Some(py) = fixtures::require(1) else {
+        return;
+    };
+    let mut ctx = TestContext::new();
+    ctx.set_env("PYMAN_NO_CACHE", "1");
+    let a = fixtures::install_only(py[0]);
+    let (_server, dir) = mirror_of(&ctx, py[0], &a);
+    let Some(nginx) = Nginx::start(&Config {
+        root: &dir,
+        user: None,
+        redirect_to: None,
+        bearer: Some(SECRET),
+    }) else {
+        return;
+    };
+    let downloads = dir.join("downloads.json").display().to_string();
+    let install = |home: &str, token: &str| {
+        let home = ctx.dir(home).display().to_string();
+        ctx.pyman_env(
+            "",
+            &[
+                "install",
+                &py[0].version,
+                "--downloads-json",
+                &downloads,
+                "--mirror",
+                &nginx.url,
+                "-v",
+            ],
+            &[("PYMAN_HOME", &home), ("PYMAN_MIRROR_TOKEN", token)],
+        )
+    };
+    let out = install("h-bad", "not-the-token");
+    out.code(1)
+        .stderr_has("HTTP 401")
+        .stderr_has("PYMAN_MIRROR_TOKEN");
+    let out = install("h-good", SECRET);
+    out.ok();
+    assert!(!out.stderr.contains(SECRET), "{out}");
+
+    // A build hosted elsewhere (another port: another server) gets no token.
+    let elsewhere = Server::start();
+    let url = elsewhere.add(&a.file_name, a.bytes.clone());
+    let entry = fixtures::index_entry(&py[0].version, "linux", "gnu", &url, Some(&a.sha256));
+    let json = ctx.write("elsewhere.json", fixtures::downloads_json(&[entry]));
+    let home = ctx.dir("h-elsewhere").display().to_string();
+    ctx.pyman_env(
+        "",
+        &[
+            "install",
+            &py[0].version,
+            "--downloads-json",
+            &json.display().to_string(),
+            "--mirror",
+            &nginx.url,
+        ],
+        &[("PYMAN_HOME", &home), ("PYMAN_MIRROR_TOKEN", SECRET)],
+    )
+    .ok();
+    assert_eq!(
+        elsewhere.request_headers(&a.file_name, "authorization"),
+        vec![None]
     );
 }

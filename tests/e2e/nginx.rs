@@ -23,6 +23,8 @@ pub struct Config<'a> {
     pub user: Option<(&'a str, &'a str)>,
     /// `/moved/<x>` answers 302 to `<this>/<x>`.
     pub redirect_to: Option<&'a str>,
+    /// Every request needs `Authorization: Bearer <this>`.
+    pub bearer: Option<&'a str>,
 }
 
 fn binary() -> Option<PathBuf> {
@@ -59,6 +61,10 @@ impl Nginx {
             }
             None => String::new(),
         };
+        let bearer = config
+            .bearer
+            .map(|t| format!("if ($http_authorization != \"Bearer {t}\") {{ return 401; }}"))
+            .unwrap_or_default();
         let redirect = config
             .redirect_to
             .map(|to| format!("location /moved/ {{ rewrite ^/moved/(.*)$ {to}/$1 redirect; }}"))
@@ -83,6 +89,7 @@ http {{
         listen 127.0.0.1:{port};
         root {root};
         {auth}
+        {bearer}
         {redirect}
     }}
 }}

@@ -16,7 +16,7 @@ use crate::env;
 #[derive(Default)]
 pub struct Credentials {
     netrc: Option<netrc::Netrc>,
-    /// (host, token)
+    /// (host:port of the mirror, token)
     token: Option<(String, String)>,
     /// A netrc file that exists but cannot be read or parsed.
     pub problem: Option<String>,
@@ -55,7 +55,7 @@ impl Credentials {
             .filter(|t| !t.trim().is_empty());
         let host = mirror
             .and_then(|m| reqwest::Url::parse(m).ok())
-            .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+            .and_then(|u| origin(&u));
         if let (Some(token), Some(host)) = (token, host) {
             creds.token = Some((host, token.trim().to_string()));
         }
@@ -83,12 +83,21 @@ impl Credentials {
             return http.get(parsed).basic_auth(&a.login, pass);
         }
         if let Some((h, token)) = &self.token
-            && *h == host
+            && origin(&parsed).is_some_and(|o| o == *h)
         {
             return http.get(parsed).bearer_auth(token);
         }
         http.get(parsed)
     }
+}
+
+/// `host:port` of a URL (the scheme's default port when none is given).
+fn origin(url: &reqwest::Url) -> Option<String> {
+    Some(format!(
+        "{}:{}",
+        url.host_str()?.to_ascii_lowercase(),
+        url.port_or_known_default()?
+    ))
 }
 
 /// `https://user:secret@host/x` → `https://****@host/x`: URLs as they may be
@@ -150,7 +159,7 @@ mod tests {
     fn netrc_then_token_by_host() {
         let creds = Credentials {
             netrc: Some("machine m.example login u password p".parse().unwrap()),
-            token: Some(("t.example".into(), "tok".into())),
+            token: Some(("t.example:443".into(), "tok".into())),
             problem: None,
         };
         assert_eq!(
@@ -162,5 +171,10 @@ mod tests {
             Some("Bearer tok")
         );
         assert_eq!(header(&creds, "https://other.example/x").1, None);
+        assert_eq!(
+            header(&creds, "https://t.example:8443/x").1,
+            None,
+            "another port is another server"
+        );
     }
 }

@@ -248,14 +248,7 @@ impl Installer {
 
     /// Installs one build from the index.
     pub async fn install(&self, build: &Build) -> Result<Outcome, InstallError> {
-        let key = build.install_key();
-        let sha = build
-            .sha256
-            .clone()
-            .ok_or_else(|| InstallError::MissingChecksum {
-                key: key.clone(),
-                url: build.url.clone(),
-            })?;
+        let (key, sha) = verifiable(build)?;
         let kind = build
             .archive_kind()
             .ok_or_else(|| InstallError::UnknownArchive {
@@ -493,14 +486,7 @@ impl Installer {
     /// whole), from the cache when it holds it. Returns whether the network
     /// was used. For `pyman mirror`.
     pub async fn fetch_to(&self, build: &Build, dest: &Path) -> Result<bool, InstallError> {
-        let key = build.install_key();
-        let sha = build
-            .sha256
-            .clone()
-            .ok_or_else(|| InstallError::MissingChecksum {
-                key: key.clone(),
-                url: build.url.clone(),
-            })?;
+        let (key, sha) = verifiable(build)?;
         let what = format!("Python {} (`{key}`)", build.version_string());
         let location = Location::parse(&build.url);
         let dir = dest.parent().unwrap_or(Path::new("."));
@@ -745,6 +731,18 @@ impl Installer {
             managed::update_minor_link(&self.home, &minor).map_err(io_err(&target))?;
         }
         Ok(target)
+    }
+}
+
+/// The build's install key and sha256: pyman installs nothing unverified.
+fn verifiable(build: &Build) -> Result<(String, String), InstallError> {
+    let key = build.install_key();
+    match &build.sha256 {
+        Some(sha) => Ok((key, sha.clone())),
+        None => Err(InstallError::MissingChecksum {
+            key,
+            url: build.url.clone(),
+        }),
     }
 }
 
