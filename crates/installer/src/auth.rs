@@ -2,7 +2,7 @@
 //!
 //! Three sources, first match wins: the URL's own `user:token@`, a `~/.netrc`
 //! entry for the host (`NETRC` names another file), and a bearer token in
-//! `PYMAN_MIRROR_TOKEN`, sent only to the mirror's host. The `Authorization`
+//! `PYMAN_MIRROR_TOKEN`, sent only to the mirror's host and port. The `Authorization`
 //! header is set per request, never on the client, so a redirect to another
 //! host (a pre-signed bucket URL) goes without it: reqwest drops sensitive
 //! headers when the host or port changes.

@@ -26,7 +26,7 @@ pub const PYMAN_TODAY: &str = "PYMAN_TODAY";
 pub const PYMAN_CACHE_DIR: &str = "PYMAN_CACHE_DIR";
 /// `1`: neither read nor fill the download cache (`--no-cache`).
 pub const PYMAN_NO_CACHE: &str = "PYMAN_NO_CACHE";
-/// A bearer token sent to the mirror's host (`PYMAN_MIRROR`), and only there.
+/// A bearer token sent to the mirror's host and port (`PYMAN_MIRROR`), and only there.
 pub const PYMAN_MIRROR_TOKEN: &str = "PYMAN_MIRROR_TOKEN";
 /// The netrc file with mirror credentials (default `~/.netrc`).
 pub const NETRC: &str = "NETRC";
