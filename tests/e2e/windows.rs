@@ -273,7 +273,13 @@ fn windows_shims_forward_exactly_under_wine() {
         .stdout_has(&format!("venv={}", win(&venv)));
 
     // Uninstall removes the registry key; a .tar.gz with --no-registry adds none.
-    ctx.pyman(&["uninstall", "3.12"], "elsewhere").ok();
+    // Not while a project venv uses it (the default venv goes with it).
+    ctx.pyman(&["uninstall", "3.12"], "elsewhere")
+        .code(1)
+        .stderr_has("is used by 1 project venv")
+        .stderr_has(&win(&venv));
+    ctx.pyman(&["uninstall", "--force", "3.12"], "elsewhere")
+        .ok();
     let gone = Command::new("wine")
         .args(["reg", "query", r"HKCU\Software\Python\pyman\3.12.4"])
         .env("WINEDEBUG", "-all")

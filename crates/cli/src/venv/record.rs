@@ -67,7 +67,9 @@ fn update(home: &PymanHome, change: impl FnOnce(&mut Vec<Record>)) -> std::io::R
 /// Remembers a venv pyman just created. Best effort: a venv is not less
 /// usable because the list could not be written.
 pub fn remember(home: &PymanHome, path: &Path) {
-    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    // Absolute as given, not canonical: Windows' canonical form (`\\?\C:\…`)
+    // would neither read well nor compare with `PYMAN_HOME`.
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let _ = update(home, |records| {
         if !records.iter().any(|r| r.path == path) {
             records.push(Record { path });
@@ -91,7 +93,7 @@ pub fn known(home: &PymanHome) -> Vec<Known> {
     }
     if let Ok(dir) = std::fs::read_dir(home.venvs()) {
         for e in dir.flatten() {
-            let path = std::fs::canonicalize(e.path()).unwrap_or_else(|_| e.path());
+            let path = e.path();
             if out.iter().any(|k| k.info.root == path) {
                 continue;
             }
@@ -123,7 +125,7 @@ mod tests {
             format!("home = {}\nversion = 3.12.1\n", home_bin.display()),
         )
         .unwrap();
-        dir.canonicalize().unwrap()
+        dir.to_path_buf()
     }
 
     #[test]
