@@ -159,11 +159,17 @@ fn a_project_moves_to_a_newer_python_with_its_packages() {
     assert_eq!(p.venv_version(), old_version);
     assert_eq!(p.pin().trim(), p.old.minor);
 
+    // An exact pin stays exact (a minor one stays a minor).
+    std::fs::write(
+        p.ctx.work.join("proj/.python-version"),
+        format!("{}\n", p.old.version),
+    )
+    .unwrap();
     p.migrate(&[&p.new.minor])
         .ok()
         .stderr_has("3 installed packages (pip freeze)")
         .stderr_has("Migrated");
-    assert_eq!(p.pin().trim(), p.new.minor);
+    assert_eq!(p.pin().trim(), p.new.version);
     assert_eq!(p.venv_version(), p.new.version);
     let kept = p.ctx.work.join(format!("proj/.venv.old-{}", p.old.minor));
     assert!(kept.join("pyvenv.cfg").is_file(), "the old venv is kept");

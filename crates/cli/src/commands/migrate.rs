@@ -165,10 +165,11 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
     }
     crate::commands::rehash::after_change(app)?;
     app.printer.success(format!(
-        "Migrated `{}` to Python {} ({}); pinned `{request}` in `{}`",
+        "Migrated `{}` to Python {} ({}); pinned `{}` in `{}`",
         target.display(),
         interpreter.version_string(),
         plan.source,
+        pin.written,
         pin.path.display()
     ));
     app.printer.info(format!(
@@ -300,6 +301,8 @@ fn dry_run(app: &App, base: &Base, plan: &Plan, scratch: &Path, reqs: &Path) -> 
 struct Pin {
     path: PathBuf,
     before: Option<String>,
+    /// The line written.
+    written: String,
 }
 
 impl Pin {
@@ -311,9 +314,9 @@ impl Pin {
     }
 }
 
-/// Rewrites the line that selected the old Python, keeping the file's kind:
-/// `.python-version(s)` get the request, `.tool-versions` the exact version
-/// (asdf's form). A `pyproject.toml` or no project pin gets a
+/// Rewrites the line that selected the old Python, keeping the file's kind
+/// and the pin's form: `.python-version(s)` keep a minor or exact form,
+/// `.tool-versions` gets the exact version (asdf's form). A `pyproject.toml` or no project pin gets a
 /// `.python-version` beside the project (it takes precedence).
 fn rewrite_pin(
     selection: Option<&Selection>,
@@ -350,15 +353,32 @@ fn rewrite_pin(
                 format!("python {}", interpreter.version_string())
             }
         }
-        _ => request.to_string(),
+        // The old pin's form: `3.12` becomes `3.13`, `3.12.4` the exact
+        // version; anything else (a range, a path) the request as given.
+        _ => match selection.map(|s| &s.request) {
+            Some(VersionRequest::Version { release, .. }) if release.patch.is_some() => {
+                interpreter.version_string()
+            }
+            Some(VersionRequest::Version { release, .. }) if release.minor.is_some() => format!(
+                "{}.{}{}",
+                interpreter.version.major,
+                interpreter.version.minor,
+                interpreter.variant.suffix()
+            ),
+            _ => request.to_string(),
+        },
     };
     if line >= 1 && line <= lines.len() {
-        lines[line - 1] = new_line;
+        lines[line - 1] = new_line.clone();
     } else {
-        lines.insert(0, new_line);
+        lines.insert(0, new_line.clone());
     }
     write_atomic(&path, &(lines.join("\n") + "\n"))?;
-    Ok(Pin { path, before })
+    Ok(Pin {
+        path,
+        before,
+        written: new_line,
+    })
 }
 
 fn write_atomic(path: &Path, text: &str) -> Result<()> {
