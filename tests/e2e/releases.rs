@@ -183,3 +183,56 @@ fn end_of_life_pins_warn_and_strict_fails_newer_patches_are_named() {
     ctx.set_env("PYMAN_TODAY", "2026-01-01");
     ctx.pyman("p", &["current", "--strict"]).ok();
 }
+
+#[test]
+fn upgrade_rebuilds_a_patch_when_a_newer_build_of_it_is_out() {
+    let Some(py) = fixtures::require(1) else {
+        return;
+    };
+    let ctx = TestContext::new();
+    let server = Server::start();
+    let a = fixtures::install_only(py[0]);
+    let url = server.add(&a.file_name, a.bytes.clone());
+    let entry = fixtures::index_entry(&py[0].version, "linux", "gnu", &url, Some(&a.sha256));
+    let old = ctx.write(
+        "old.json",
+        fixtures::downloads_json(std::slice::from_ref(&entry)),
+    );
+    // The same patch, rebuilt by a later release (new OpenSSL, say).
+    let rebuilt = entry.replace(r#""build":"20250101""#, r#""build":"20260101""#);
+    assert_ne!(rebuilt, entry);
+    let new = ctx.write("new.json", fixtures::downloads_json(&[rebuilt]));
+    let (old, new) = (old.display().to_string(), new.display().to_string());
+
+    ctx.pyman("", &["install", &py[0].minor, "--downloads-json", &old])
+        .ok();
+    ctx.dir("proj");
+    ctx.pyman("proj", &["pin", &py[0].minor]).ok();
+    ctx.pyman("", &["upgrade", "--downloads-json", &old])
+        .ok()
+        .stderr_has("is up to date");
+    ctx.pyman("", &["upgrade", "--downloads-json", &new])
+        .ok()
+        .stderr_has(&format!(
+            "Rebuilt Python {} with the newer build 20260101 (was 20250101)",
+            py[0].version
+        ));
+    let key = format!(
+        "cpython-{}-linux-{}-gnu",
+        py[0].version,
+        std::env::consts::ARCH
+    );
+    let meta = std::fs::read_to_string(
+        ctx.pyman_home
+            .join("pythons")
+            .join(&key)
+            .join("pyman-install.json"),
+    )
+    .unwrap();
+    assert!(meta.contains("20260101"), "{meta}");
+    // The project venv still runs; a second upgrade has nothing to do.
+    ctx.run("proj", "python", &["-c", "pass"]).ok();
+    ctx.pyman("", &["upgrade", "--downloads-json", &new])
+        .ok()
+        .stderr_has("is up to date");
+}

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
-use pyman_installer::{Outcome, managed};
+use pyman_installer::{Build, Installer, Outcome, managed};
 use pyman_resolver::inventory::Origin;
 use pyman_resolver::{Interpreter, Version, VersionRequest};
 
@@ -38,6 +38,7 @@ pub fn run(app: &App, args: &crate::args::UpgradeArgs) -> Result<ExitCode> {
     }
     let rt = runtime()?;
     let installer = Arc::new(installer(app, false, &args.index)?);
+    let mut rebuilder: Option<Installer> = None;
     let index = rt.block_on(load_index(app, &installer, &args.index))?;
     let pinned = exact_pins(app);
     let mut failed = false;
@@ -58,6 +59,34 @@ pub fn run(app: &App, args: &crate::args::UpgradeArgs) -> Result<ExitCode> {
         let Some(build) = index.find(&request, &installer.host).cloned() else {
             continue;
         };
+        if build.version == newest_installed
+            && let Some(from) = older_build(app, &installed, &build)
+        {
+            // python-build-standalone rebuilds a patch when its bundled
+            // libraries (OpenSSL, SQLite…) get security fixes.
+            let rebuild = match &mut rebuilder {
+                Some(r) => r,
+                None => {
+                    rebuilder.insert(crate::commands::install::installer(app, true, &args.index)?)
+                }
+            };
+            match rt.block_on(rebuild.install(&build)) {
+                Ok(_) => app.printer.success(format!(
+                    "Rebuilt Python {} with the newer build {} (was {from}); its venvs keep working",
+                    build.version_string(),
+                    build.build.as_deref().unwrap_or("?")
+                )),
+                Err(e) => {
+                    failed = true;
+                    app.printer
+                        .error(format!("cannot rebuild Python {request}: {e}"));
+                    if let Some(h) = e.hint() {
+                        app.printer.hint(h);
+                    }
+                }
+            }
+            continue;
+        }
         if build.version <= newest_installed {
             app.printer.info(format!(
                 "Python {request} is up to date ({newest_installed})"
@@ -100,6 +129,17 @@ pub fn run(app: &App, args: &crate::args::UpgradeArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The build tag of the installed `build.version`, when the index has a
+/// newer build of that same patch.
+fn older_build(app: &App, installed: &[&Interpreter], build: &Build) -> Option<String> {
+    let same = installed
+        .iter()
+        .find(|i| i.version == build.version && i.variant == build.variant)?;
+    let meta = managed::InstallMetadata::read(&app.home().pythons().join(&same.key)).ok()?;
+    let (old, new) = (meta.build?, build.build.as_deref()?);
+    (new > old.as_str()).then_some(old)
 }
 
 /// Exact versions named by pins this run can see: the folder chain, the
