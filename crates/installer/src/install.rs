@@ -352,10 +352,8 @@ impl Installer {
         Ok(Outcome::Installed { key, path, version })
     }
 
-    /// Unpacks the archive into `scratch` and returns the install folder.
-    /// With a sha256, the cache is read first (one download per archive
-    /// across every home sharing the cache; other processes wait on its
-    /// lock) and filled while streaming. The bytes are verified either way.
+    /// Unpacks the archive into `scratch` and returns the install folder,
+    /// through the cache when there is one.
     async fn fetch_and_unpack(
         &self,
         location: &Location,
@@ -365,27 +363,43 @@ impl Installer {
         label: &str,
         what: &str,
     ) -> Result<PathBuf, InstallError> {
-        let cache = match (&self.options.cache, expected, location) {
+        self.through_cache(location, expected, what, |from, cache| async move {
+            self.unpack_from(&from, kind, expected, scratch, label, cache.as_ref())
+                .await
+        })
+        .await
+    }
+
+    /// Runs `run` on the cached copy of the archive with this sha256, else on
+    /// `location` with the cache to fill (`Some` only then). A cached archive
+    /// is read without the lock (entries never change once renamed in), so a
+    /// fleet sharing the cache unpacks in parallel; only a miss takes the
+    /// lock, and looks again once it has it: one download per archive across
+    /// every home sharing the cache. `run` verifies the bytes either way; a
+    /// cached copy that fails is removed and fetched again.
+    async fn through_cache<T, F>(
+        &self,
+        location: &Location,
+        sha: Option<&str>,
+        what: &str,
+        run: impl Fn(Location, Option<Cache>) -> F,
+    ) -> Result<T, InstallError>
+    where
+        F: Future<Output = Result<T, InstallError>>,
+    {
+        let cache = match (&self.options.cache, sha, location) {
             (Some(c), Some(sha), Location::Http(_)) => Some((c, sha)),
             _ => None,
         };
         let Some((cache, sha)) = cache else {
             self.check_online(location, what)?;
-            return self
-                .unpack_from(location, kind, expected, scratch, label, None)
-                .await;
+            return run(location.clone(), None).await;
         };
-        // A cached archive is read without the lock (entries never change
-        // once renamed in), so a fleet sharing the cache unpacks in parallel;
-        // only a miss takes the lock, and looks again once it has it.
         let mut lock = None;
         loop {
             if let Some(path) = cache.get(sha) {
                 drop(lock.take());
-                match self
-                    .unpack_from(&Location::File(path), kind, expected, scratch, label, None)
-                    .await
-                {
+                match run(Location::File(path), None).await {
                     Err(InstallError::HashMismatch { .. }) => {
                         self.reporter.message(&format!(
                             "The cached archive of {what} was corrupt; removed it, downloading again"
@@ -401,8 +415,7 @@ impl Installer {
             lock = Some(self.cache_lock(cache, sha, what).await?);
         }
         self.check_online(location, what)?;
-        self.unpack_from(location, kind, expected, scratch, label, Some(cache))
-            .await
+        run(location.clone(), Some(cache.clone())).await
     }
 
     /// Streams one source into the unpacker, hashing (and, given a cache,
@@ -454,8 +467,13 @@ impl Installer {
             .await?;
         let url = location.display();
         // The checksum decides first: a corrupt download that also failed to
-        // unpack is reported as what it is.
-        verify(&url, expected, &streamed.sha256)?;
+        // unpack is reported as what it is. What it unpacked goes, so that
+        // the next source (after a corrupt cache entry) starts clean.
+        if let Err(e) = verify(&url, expected, &streamed.sha256) {
+            let _ = std::fs::remove_dir_all(dest_of(attempt));
+            let _ = std::fs::remove_file(spooled_of(attempt));
+            return Err(e);
+        }
         streamed.value.map_err(|source| InstallError::Extract {
             url: url.clone(),
             source,
@@ -483,38 +501,21 @@ impl Installer {
     }
 
     /// Downloads a verified copy of `build`'s archive to `dest` (renamed in
-    /// whole), from the cache when it holds it. Returns whether the network
-    /// was used. For `pyman mirror`.
+    /// whole), from the cache when it holds it. Returns whether it came from
+    /// the build's own URL rather than the cache. For `pyman mirror`.
     pub async fn fetch_to(&self, build: &Build, dest: &Path) -> Result<bool, InstallError> {
         let (key, sha) = verifiable(build)?;
         let what = format!("Python {} (`{key}`)", build.version_string());
         let location = Location::parse(&build.url);
         let dir = dest.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-        let cache = self
-            .options
-            .cache
-            .as_ref()
-            .filter(|_| matches!(location, Location::Http(_)));
-        let _lock = match cache {
-            Some(c) => Some(self.cache_lock(c, &sha, &what).await?),
-            None => None,
-        };
-        if let Some(c) = cache
-            && let Some(path) = c.get(&sha)
-        {
-            match self
-                .copy_verified(&Location::File(path), &sha, dest, &key, None)
+        let (sha, key, source) = (sha.as_str(), key.as_str(), &location);
+        self.through_cache(&location, Some(sha), &what, |from, cache| async move {
+            self.copy_verified(&from, sha, dest, key, cache.as_ref())
                 .await
-            {
-                Err(InstallError::HashMismatch { .. }) => c.remove(&sha),
-                done => return done.map(|()| false),
-            }
-        }
-        self.check_online(&location, &what)?;
-        self.copy_verified(&location, &sha, dest, &key, cache)
-            .await
-            .map(|()| true)
+                .map(|()| from == *source)
+        })
+        .await
     }
 
     async fn copy_verified(
@@ -651,6 +652,7 @@ impl Installer {
         sha: &str,
         what: &str,
     ) -> Result<lock::FileLock, InstallError> {
+        let root = cache.root().to_path_buf();
         let cache = cache.clone();
         let (sha, what) = (sha.to_string(), what.to_string());
         let timeout = self.options.lock_timeout;
@@ -665,7 +667,7 @@ impl Installer {
         })
         .await
         .map_err(|e| InstallError::Io {
-            path: PathBuf::from("cache"),
+            path: root,
             source: io::Error::other(e),
         })?
         .map_err(InstallError::from)
