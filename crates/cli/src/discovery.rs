@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use anyhow::{Context as _, Result};
-use fs_err as fs;
 use pyman_resolver::inventory::{Interpreter, Inventory, Origin, install_key};
 use pyman_resolver::platform::{self, EXE_SUFFIX};
 use pyman_resolver::{Env, PymanHome, Variant, Version};
@@ -66,14 +65,8 @@ fn write_if_changed(path: &Path, text: &str) -> Result<()> {
     if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
         return Ok(());
     }
-    let dir = path.parent().context("inventory path has no folder")?;
-    fs::create_dir_all(dir)?;
-    let tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write to `{}`", dir.display()))?;
-    fs::write(tmp.path(), text)?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot replace `{}`", path.display()))?;
-    Ok(())
+    pyman_installer::atomic::write(path, text)
+        .with_context(|| format!("cannot replace `{}`", path.display()))
 }
 
 fn home_dir(env: &Env) -> Option<PathBuf> {

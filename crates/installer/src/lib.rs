@@ -1,6 +1,7 @@
 //! pyman's installer: the index of python-build-standalone builds, download,
 //! verification, safe extraction and atomic installs into `PYMAN_HOME`.
 
+pub mod atomic;
 pub mod auth;
 pub mod cache;
 pub mod download;

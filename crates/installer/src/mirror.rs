@@ -5,11 +5,12 @@
 //! always describes exactly what it holds, whatever earlier runs added.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use pyman_resolver::{Variant, VersionRequest};
 
+use crate::atomic;
 use crate::download::hex;
 use crate::host::Host;
 use crate::index::{Build, GITHUB_RELEASES};
@@ -137,7 +138,7 @@ pub fn record(dir: &Path, builds: &[Build]) -> io::Result<()> {
             .iter()
             .map(|(name, sha)| format!("{sha}  {name}\n"))
             .collect();
-        write_atomic(&path, text.as_bytes())?;
+        atomic::write(&path, text)?;
     }
     Ok(())
 }
@@ -199,16 +200,16 @@ pub fn write_indexes(dir: &Path) -> io::Result<usize> {
             "release_url": format!("https://github.com/astral-sh/python-build-standalone/releases/tag/{newest}"),
             "asset_url_prefix": format!("{GITHUB_RELEASES}/{newest}"),
         });
-        write_atomic(&dir.join("latest-release.json"), pretty(&latest).as_bytes())?;
+        atomic::write(&dir.join("latest-release.json"), pretty(&latest))?;
     }
     let mut downloads = serde_json::Map::new();
     for (_, b, _) in &held {
         let (key, entry) = downloads_entry(b);
         downloads.insert(key, entry);
     }
-    write_atomic(
+    atomic::write(
         &dir.join("downloads.json"),
-        pretty(&serde_json::Value::Object(downloads)).as_bytes(),
+        pretty(&serde_json::Value::Object(downloads)),
     )?;
     Ok(held.len())
 }
@@ -252,15 +253,6 @@ fn downloads_entry(b: &Build) -> (String, serde_json::Value) {
         "build": b.build,
     });
     (key, entry)
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -105,13 +105,8 @@ fn read_cache(path: &Path, source: &str) -> Option<Cached> {
 
 /// Written whole or not at all: a temporary file renamed over the old one.
 fn write_cache(path: &Path, cached: &Cached) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs_err::create_dir_all(dir)?;
-    let tmp = tempfile::NamedTempFile::new_in(dir)?;
     let text = serde_json::to_string(cached).map_err(std::io::Error::other)?;
-    fs_err::write(tmp.path(), text)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::atomic::write(path, text)
 }
 
 fn builds_of(cached: &Cached, origin: &str) -> Result<Vec<Build>, release::ReleaseError> {

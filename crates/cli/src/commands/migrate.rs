@@ -382,11 +382,6 @@ fn rewrite_pin(
 }
 
 fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write next to `{}`", path.display()))?;
-    fs::write(tmp.path(), text)?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
-    Ok(())
+    pyman_installer::atomic::write(path, text)
+        .with_context(|| format!("cannot write `{}`", path.display()))
 }

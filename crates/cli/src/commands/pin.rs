@@ -1,7 +1,6 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
-use fs_err as fs;
 use pyman_resolver::VersionRequest;
 use pyman_resolver::project::{find_version_file, read_candidate};
 use pyman_resolver::version_file::FileKind;
@@ -42,13 +41,7 @@ pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
     .ok()
     .flatten()
     .map(|f| f.request.request);
-    if let Some(dir) = file.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let tmp = tempfile::NamedTempFile::new_in(file.parent().unwrap_or(app.cwd()))
-        .with_context(|| format!("cannot write a file next to `{}`", file.display()))?;
-    fs::write(tmp.path(), format!("{request}\n"))?;
-    tmp.persist(&file)
+    pyman_installer::atomic::write(&file, format!("{request}\n"))
         .with_context(|| format!("cannot write `{}`", file.display()))?;
 
     let was = match previous {

@@ -58,10 +58,8 @@ fn update(home: &PymanHome, change: impl FnOnce(&mut Vec<Record>)) -> std::io::R
     .map_err(std::io::Error::other)?;
     let mut records = read(home);
     change(&mut records);
-    let tmp = tempfile::NamedTempFile::new_in(home.root())?;
-    serde_json::to_writer_pretty(tmp.as_file(), &records).map_err(std::io::Error::other)?;
-    tmp.persist(file(home)).map_err(|e| e.error)?;
-    Ok(())
+    let text = serde_json::to_vec_pretty(&records).map_err(std::io::Error::other)?;
+    pyman_installer::atomic::write(&file(home), text)
 }
 
 /// Remembers a venv pyman just created. Best effort: a venv is not less
