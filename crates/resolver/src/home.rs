@@ -83,33 +83,34 @@ impl PymanHome {
 /// The per-user data folder: `$XDG_DATA_HOME` or `~/.local/share` on Linux,
 /// `~/Library/Application Support` on macOS, `%LOCALAPPDATA%` on Windows.
 pub fn default_data_dir(env: &Env) -> Option<PathBuf> {
-    if cfg!(windows) {
-        return env.non_empty("LOCALAPPDATA").map(PathBuf::from);
-    }
-    let home = env.non_empty("HOME").map(PathBuf::from)?;
-    if cfg!(target_os = "macos") {
-        return Some(home.join("Library").join("Application Support"));
-    }
-    match env.non_empty("XDG_DATA_HOME").map(PathBuf::from) {
-        // The XDG spec says relative values are invalid and must be ignored.
-        Some(xdg) if xdg.is_absolute() => Some(xdg),
-        _ => Some(home.join(".local").join("share")),
-    }
+    per_user_dir(
+        env,
+        "XDG_DATA_HOME",
+        &[".local", "share"],
+        "Application Support",
+    )
 }
 
 /// The per-user cache folder: `$XDG_CACHE_HOME` or `~/.cache` on Linux,
 /// `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows.
 pub fn default_cache_dir(env: &Env) -> Option<PathBuf> {
+    per_user_dir(env, "XDG_CACHE_HOME", &[".cache"], "Caches")
+}
+
+/// `%LOCALAPPDATA%` on Windows, `~/Library/<macos>` on macOS, else the XDG
+/// variable or `~/<linux…>`.
+fn per_user_dir(env: &Env, xdg_var: &str, linux: &[&str], macos: &str) -> Option<PathBuf> {
     if cfg!(windows) {
         return env.non_empty("LOCALAPPDATA").map(PathBuf::from);
     }
     let home = env.non_empty("HOME").map(PathBuf::from)?;
     if cfg!(target_os = "macos") {
-        return Some(home.join("Library").join("Caches"));
+        return Some(home.join("Library").join(macos));
     }
-    match env.non_empty("XDG_CACHE_HOME").map(PathBuf::from) {
+    match env.non_empty(xdg_var).map(PathBuf::from) {
+        // The XDG spec says relative values are invalid and must be ignored.
         Some(xdg) if xdg.is_absolute() => Some(xdg),
-        _ => Some(home.join(".cache")),
+        _ => Some(linux.iter().fold(home, |p, part| p.join(part))),
     }
 }
 
@@ -142,5 +143,22 @@ mod tests {
             Path::new("/home/u/.local/share/pyman")
         );
         assert!(PymanHome::from_env(&Env::from_pairs::<&str, &str>([]), Path::new("/")).is_err());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn linux_cache_follows_xdg() {
+        let env = Env::from_pairs([("HOME", "/home/u")]);
+        assert_eq!(
+            default_cache_dir(&env).unwrap(),
+            Path::new("/home/u/.cache")
+        );
+        let env = Env::from_pairs([("HOME", "/home/u"), ("XDG_CACHE_HOME", "/c")]);
+        assert_eq!(default_cache_dir(&env).unwrap(), Path::new("/c"));
+        let env = Env::from_pairs([("HOME", "/home/u"), ("XDG_CACHE_HOME", "rel")]);
+        assert_eq!(
+            default_cache_dir(&env).unwrap(),
+            Path::new("/home/u/.cache")
+        );
     }
 }
