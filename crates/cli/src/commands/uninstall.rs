@@ -13,6 +13,10 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
     let inventory = app.refresh_inventory()?;
     let timeout = pyman_installer::Options::from_env(app.env()).lock_timeout;
     let mut removed = Vec::new();
+    let project_venvs: Vec<_> = crate::venv::record::known(app.home())
+        .into_iter()
+        .filter(|k| !k.default)
+        .collect();
     for text in &args.requests {
         let request: VersionRequest = crate::error::parse_request(text)?;
         if matches!(request, VersionRequest::System | VersionRequest::Path(_)) {
@@ -57,10 +61,10 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
                     && !removed.contains(&o.key)
             });
             let users: Vec<_> = if last_of_minor {
-                crate::venv::record::known(app.home())
-                    .into_iter()
-                    .filter(|k| !k.default && k.uses(i))
-                    .map(|k| k.info.root)
+                project_venvs
+                    .iter()
+                    .filter(|k| k.uses(i))
+                    .map(|k| &k.info.root)
                     .collect()
             } else {
                 Vec::new()
