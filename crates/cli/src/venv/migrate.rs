@@ -138,21 +138,9 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
 
 /// Old venvs kept by earlier migrations: `.venv.old-3.12`, …
 pub fn kept_venvs(project: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(project)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.is_dir()
-                        && p.file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(|n| n.starts_with(".venv.old-"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
+    super::entries_named(project, |p, name| {
+        p.is_dir() && name.starts_with(".venv.old-")
+    })
 }
 
 #[cfg(test)]

@@ -210,6 +210,25 @@ fn write_layout(base: &Base, build: &Path, target: &Path, options: &Options) -> 
     Ok(())
 }
 
+/// The entries of `dir` that `keep` accepts (given the path and its file
+/// name), sorted; none when `dir` cannot be read.
+fn entries_named(dir: &Path, keep: impl Fn(&Path, &str) -> bool) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| keep(p, n))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
 pub fn site_packages(base: &Base, venv: &Path) -> PathBuf {
     if cfg!(windows) {
         venv.join("Lib").join("site-packages")

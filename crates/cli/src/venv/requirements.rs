@@ -17,21 +17,9 @@ pub struct Plan {
 /// The requirements files beside the pin, sorted: `requirements.txt`,
 /// `requirements-dev.txt`…
 pub fn requirement_files(project: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(project)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.is_file()
-                        && p.file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(|n| n.starts_with("requirements") && n.ends_with(".txt"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
+    super::entries_named(project, |p, name| {
+        p.is_file() && name.starts_with("requirements") && name.ends_with(".txt")
+    })
 }
 
 /// `[project] dependencies` of `pyproject.toml`, when it declares any.
