@@ -499,14 +499,17 @@ pub fn downloads_json(entries: &[String]) -> String {
     format!("{{{}}}", entries.join(",\n"))
 }
 
+/// Serves the archive of `src`; returns its downloads-JSON entry.
+pub fn serve_entry(server: &crate::server::Server, src: &SourcePython, a: &Archive) -> String {
+    let url = server.add(&a.file_name, a.bytes.clone());
+    index_entry(&src.version, "linux", "gnu", &url, Some(&a.sha256))
+}
+
 /// Serves `archives` and a downloads JSON naming them; returns the JSON's URL.
 pub fn serve(server: &crate::server::Server, archives: &[(&SourcePython, &Archive)]) -> String {
     let entries: Vec<String> = archives
         .iter()
-        .map(|(src, a)| {
-            let url = server.add(&a.file_name, a.bytes.clone());
-            index_entry(&src.version, "linux", "gnu", &url, Some(&a.sha256))
-        })
+        .map(|(src, a)| serve_entry(server, src, a))
         .collect();
     server.add(
         "downloads.json",

@@ -53,8 +53,7 @@ fn the_cache_serves_reinstalls_other_homes_and_offline_installs() {
     let server = Server::start();
     let a = fixtures::install_only(py[0]);
     // The index is a local file, so that `--offline` can read it.
-    let url = server.add(&a.file_name, a.bytes.clone());
-    let entry = fixtures::index_entry(&py[0].version, "linux", "gnu", &url, Some(&a.sha256));
+    let entry = fixtures::serve_entry(&server, py[0], &a);
     let json = ctx.write("downloads.json", fixtures::downloads_json(&[entry]));
     let json = json.display().to_string();
     let install = |home: &Path, extra: &[&str]| {
@@ -435,8 +434,7 @@ fn a_bearer_token_goes_to_the_mirror_host_only() {
 
     // A build hosted elsewhere (another port: another server) gets no token.
     let elsewhere = Server::start();
-    let url = elsewhere.add(&a.file_name, a.bytes.clone());
-    let entry = fixtures::index_entry(&py[0].version, "linux", "gnu", &url, Some(&a.sha256));
+    let entry = fixtures::serve_entry(&elsewhere, py[0], &a);
     let json = ctx.write("elsewhere.json", fixtures::downloads_json(&[entry]));
     let home = ctx.dir("h-elsewhere").display().to_string();
     ctx.pyman_env(

@@ -192,8 +192,7 @@ fn upgrade_rebuilds_a_patch_when_a_newer_build_of_it_is_out() {
     let ctx = TestContext::new();
     let server = Server::start();
     let a = fixtures::install_only(py[0]);
-    let url = server.add(&a.file_name, a.bytes.clone());
-    let entry = fixtures::index_entry(&py[0].version, "linux", "gnu", &url, Some(&a.sha256));
+    let entry = fixtures::serve_entry(&server, py[0], &a);
     let old = ctx.write(
         "old.json",
         fixtures::downloads_json(std::slice::from_ref(&entry)),
