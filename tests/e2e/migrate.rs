@@ -212,6 +212,10 @@ fn a_package_that_excludes_the_new_python_stops_the_migration() {
         return;
     };
     let old_version = p.venv_version();
+    // A Python that is not installed, and no `--install`: said, nothing done.
+    let out = p.migrate(&["3.99"]);
+    assert_ne!(out.code, Some(0), "{out}");
+    out.stderr_has("`3.99` is not installed");
     let out = p.migrate(&[&p.new.minor]);
     out.code(1)
         .stderr_has("some packages did not install")

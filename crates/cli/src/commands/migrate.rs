@@ -18,7 +18,7 @@ use pyman_resolver::{Interpreter, Selection, SelectionSource, VersionRequest};
 use crate::app::App;
 use crate::args::MigrateArgs;
 use crate::error::fail;
-use crate::venv::migrate::{kept_venvs, pip, pip_errors, relocate, swap};
+use crate::venv::migrate::{kept_venvs, pip, pip_errors, relocate, swap, venv_python};
 use crate::venv::requirements::{self, Plan};
 use crate::venv::{self, Base, Options};
 
@@ -46,15 +46,21 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
         ));
     };
 
-    if args.install || app.env().is_true(pyman_resolver::env::PYMAN_AUTO_INSTALL) {
-        install_first(&args.request)?;
-    }
-    let (interpreter, _) =
-        crate::commands::venv::choose_interpreter(app, Some(&args.request)).map_err(|e| {
-            e.context(format!(
-                "`{request}` is not installed: `pyman install {request}`, or `pyman migrate --install {request}`"
-            ))
-        })?;
+    let choose = || crate::commands::venv::choose_interpreter(app, Some(&args.request));
+    let not_installed = |e: anyhow::Error| {
+        e.context(format!(
+            "`{request}` is not installed: `pyman install {request}`, or `pyman migrate --install {request}`"
+        ))
+    };
+    // Installed only when missing.
+    let (interpreter, _) = match choose() {
+        Ok(found) => found,
+        Err(_) if args.install || app.env().is_true(pyman_resolver::env::PYMAN_AUTO_INSTALL) => {
+            install_first(&args.request)?;
+            choose().map_err(not_installed)?
+        }
+        Err(e) => return Err(not_installed(e)),
+    };
     let base = Base::new(app.home(), &interpreter);
     if old.built_from(&base.home_bin) || old.built_from(interpreter.bin_dir()) {
         app.printer.info(format!(
@@ -68,12 +74,7 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
     let old_minor = old_version.split('.').take(2).collect::<Vec<_>>().join(".");
 
     // What to install: the project's declarations, else the old venv's freeze.
-    let old_python = old.bin_dir().join(if cfg!(windows) {
-        "python.exe"
-    } else {
-        "python"
-    });
-    let frozen = requirements::freeze(&old_python).or_else(|| {
+    let frozen = requirements::freeze(&venv_python(&target)).or_else(|| {
         app.printer.warn(
             "the old venv's interpreter does not run: its packages are read from its site-packages (editable installs are not kept)",
         );

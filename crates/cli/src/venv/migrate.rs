@@ -9,16 +9,15 @@ use std::process::{Command, Output, Stdio};
 use anyhow::{Context as _, Result};
 use fs_err as fs;
 
+/// The `python` of the venv at `root`.
+pub fn venv_python(root: &Path) -> PathBuf {
+    root.join(pyman_resolver::platform::BIN_DIR)
+        .join(format!("python{}", pyman_resolver::platform::EXE_SUFFIX))
+}
+
 /// `python -m pip ARGS` in the venv at `build`, output captured.
 pub fn pip(build: &Path, args: &[&str], requirements: Option<&Path>) -> io::Result<Output> {
-    let python = build
-        .join(pyman_resolver::platform::BIN_DIR)
-        .join(if cfg!(windows) {
-            "python.exe"
-        } else {
-            "python"
-        });
-    let mut cmd = Command::new(python);
+    let mut cmd = Command::new(venv_python(build));
     cmd.args(["-m", "pip"])
         .args(args)
         .arg("--disable-pip-version-check");
