@@ -344,7 +344,7 @@ pub struct MirrorArgs {
     pub dir: std::path::PathBuf,
     /// Versions to mirror (3.12, 3.13t, 3.12.4…); default: the newest patch of every supported minor
     pub requests: Vec<String>,
-    /// A platform to mirror (`linux-x86_64-gnu`, `macos-aarch64-none`, `windows-x86_64-none`,
+    /// A platform to mirror (`linux-x86_64-gnu`, `darwin-aarch64-none` or `macos-aarch64-none`, `windows-x86_64-none`,
     /// or a target triple); default: this machine's. Repeatable
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Vec<String>,

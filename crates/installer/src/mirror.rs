@@ -30,9 +30,13 @@ impl Platforms {
     fn matches(&self, b: &Build) -> bool {
         match self {
             Platforms::Host(h) => b.os == h.os && b.arch == h.arch && b.libc == h.libc,
-            Platforms::Named(names) => names
-                .iter()
-                .any(|p| b.triple() == *p || asset_name(b).contains(&format!("-{p}-"))),
+            Platforms::Named(names) => names.iter().any(|p| {
+                // uv spells macOS `macos`; the index, `darwin`.
+                let p = p
+                    .strip_prefix("macos-")
+                    .map_or_else(|| p.clone(), |rest| format!("darwin-{rest}"));
+                b.triple() == p || asset_name(b).contains(&format!("-{p}-"))
+            }),
             Platforms::All => true,
         }
     }
@@ -326,9 +330,16 @@ mod tests {
         assert_eq!(levels.len(), linux.len(), "one archive per CPU level");
         let triple = select(
             &index,
-            &[req],
+            std::slice::from_ref(&req),
             &Platforms::Named(vec!["x86_64-unknown-linux-gnu".into()]),
         );
         assert_eq!(triple.len(), 1, "a target triple names one CPU level");
+        let mac = select(
+            &index,
+            &[req],
+            &Platforms::Named(vec!["macos-aarch64-none".into()]),
+        );
+        assert!(!mac.is_empty(), "uv's `macos` names the index's `darwin`");
+        assert!(mac.iter().all(|b| b.triple() == "darwin-aarch64-none"));
     }
 }
