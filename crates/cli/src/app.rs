@@ -37,6 +37,12 @@ impl App {
 
     /// Rescans the machine and rewrites the inventory the shims read.
     pub fn refresh_inventory(&self) -> Result<Inventory> {
+        for file in pyman_installer::managed::repair_metadata(self.home()) {
+            self.printer.warn(format!(
+                "`{}` was damaged: rebuilt from its folder's name (the damaged copy is kept beside it); `pyman install --reinstall` restores its source and checksum",
+                file.display()
+            ));
+        }
         discovery::refresh(self.home(), self.env())
     }
 

@@ -8,7 +8,9 @@ use std::path::Path;
 pub fn write(path: &Path, bytes: impl AsRef<[u8]>) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // The umask's mode, not tempfile's 0600: a mirror folder is served by
+    // nginx as its own user, and a shared cache is read by other users.
+    let mut tmp = crate::fsafe::temp_builder().tempfile_in(dir)?;
     tmp.write_all(bytes.as_ref())?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

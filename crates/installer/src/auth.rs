@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use pyman_resolver::Env;
 
 use crate::env;
+use crate::url::{SafeUrl, percent_decode};
 
 #[derive(Default)]
 pub struct Credentials {
@@ -20,6 +21,26 @@ pub struct Credentials {
     token: Option<(String, String)>,
     /// A netrc file that exists but cannot be read or parsed.
     pub problem: Option<String>,
+    /// Hosts that may get credentials over plain `http://` (`PYMAN_INSECURE_HOST`).
+    insecure_hosts: Vec<String>,
+}
+
+/// Credentials that would cross the network in clear text.
+#[derive(Debug, thiserror::Error)]
+#[error("refusing to send credentials to `{url}` over plain http: anyone on the network could read them")]
+pub struct InsecureCredentials {
+    pub url: SafeUrl,
+    /// `host:port`.
+    pub host: String,
+}
+
+impl InsecureCredentials {
+    pub fn hint(&self) -> String {
+        format!(
+            "use `https://`, or, on a network you trust, allow this host with `{}={}`",
+            env::PYMAN_INSECURE_HOST, self.host
+        )
+    }
 }
 
 /// Never prints a secret.
@@ -59,36 +80,87 @@ impl Credentials {
         if let (Some(token), Some(host)) = (token, host) {
             creds.token = Some((host, token.trim().to_string()));
         }
+        creds.insecure_hosts = env
+            .var_os(env::PYMAN_INSECURE_HOST)
+            .and_then(|v| v.into_string().ok())
+            .map(|v| {
+                v.split(',')
+                    .map(|h| h.trim().to_ascii_lowercase())
+                    .filter(|h| !h.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
         creds
     }
 
     /// The request for `url` with its credentials, the URL's own stripped
-    /// from it (reqwest would otherwise print them in its errors).
-    pub fn request(&self, http: &reqwest::Client, url: &str) -> reqwest::RequestBuilder {
-        let Ok(mut parsed) = reqwest::Url::parse(url) else {
-            return http.get(url);
+    /// from it (reqwest would otherwise print them in its errors). Refused
+    /// when credentials would go over plain `http://` to another machine.
+    pub fn request(
+        &self,
+        http: &reqwest::Client,
+        url: &SafeUrl,
+    ) -> Result<reqwest::RequestBuilder, InsecureCredentials> {
+        let Ok(mut parsed) = reqwest::Url::parse(url.expose()) else {
+            return Ok(http.get(url.expose()));
         };
         let user = percent_decode(parsed.username());
         let pass = parsed.password().map(percent_decode);
-        if !user.is_empty() || pass.is_some() {
-            let _ = parsed.set_username("");
-            let _ = parsed.set_password(None);
-            return http.get(parsed).basic_auth(user, pass);
-        }
+        let _ = parsed.set_username("");
+        let _ = parsed.set_password(None);
         let host = parsed.host_str().unwrap_or("").to_ascii_lowercase();
-        if let Some(n) = &self.netrc
-            && let Some(a) = n.hosts.get(&host).or_else(|| n.hosts.get("default"))
+        let auth = if !user.is_empty() || pass.is_some() {
+            Some(Auth::Basic(user, pass))
+        } else if let Some(a) = self
+            .netrc
+            .as_ref()
+            .and_then(|n| n.hosts.get(&host).or_else(|| n.hosts.get("default")))
         {
             let pass = (!a.password.is_empty()).then(|| a.password.clone());
-            return http.get(parsed).basic_auth(&a.login, pass);
-        }
-        if let Some((h, token)) = &self.token
+            Some(Auth::Basic(a.login.clone(), pass))
+        } else if let Some((h, token)) = &self.token
             && origin(&parsed).is_some_and(|o| o == *h)
         {
-            return http.get(parsed).bearer_auth(token);
+            Some(Auth::Bearer(token.clone()))
+        } else {
+            None
+        };
+        let Some(auth) = auth else {
+            return Ok(http.get(parsed));
+        };
+        if parsed.scheme() == "http" && !is_loopback(&parsed) {
+            let origin = origin(&parsed).unwrap_or_default();
+            if !self
+                .insecure_hosts
+                .iter()
+                .any(|h| *h == host || *h == origin)
+            {
+                return Err(InsecureCredentials {
+                    url: url.clone(),
+                    host: origin,
+                });
+            }
         }
-        http.get(parsed)
+        Ok(match auth {
+            Auth::Basic(user, pass) => http.get(parsed).basic_auth(user, pass),
+            Auth::Bearer(token) => http.get(parsed).bearer_auth(token),
+        })
     }
+}
+
+enum Auth {
+    Basic(String, Option<String>),
+    Bearer(String),
+}
+
+/// `localhost`, `127.0.0.0/8` and `::1`: clear text there never leaves the machine.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or("");
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `host:port` of a URL (the scheme's default port when none is given).
@@ -100,45 +172,16 @@ fn origin(url: &reqwest::Url) -> Option<String> {
     ))
 }
 
-/// `https://user:secret@host/x` → `https://****@host/x`: URLs as they may be
-/// shown or written down.
-pub fn redact(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}****{}", &url[..scheme_end + 3], &rest[at..]),
-        None => url.to_string(),
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    crate::download::percent_decode(s)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn redacts_userinfo_only() {
-        assert_eq!(
-            redact("https://ci:s3cret@mirror.example/pbs/x.tar.gz"),
-            "https://****@mirror.example/pbs/x.tar.gz"
-        );
-        assert_eq!(
-            redact("https://tok@h/a@b"),
-            "https://****@h/a@b",
-            "an @ in the path is not userinfo"
-        );
-        assert_eq!(redact("https://h/a@b"), "https://h/a@b");
-        assert_eq!(redact("/local/path"), "/local/path");
-    }
-
     fn header(creds: &Credentials, url: &str) -> (String, Option<String>) {
-        let req = creds.request(&reqwest::Client::new(), url).build().unwrap();
+        let req = creds
+            .request(&reqwest::Client::new(), &SafeUrl::new(url))
+            .unwrap()
+            .build()
+            .unwrap();
         (
             req.url().to_string(),
             req.headers()
@@ -161,6 +204,7 @@ mod tests {
             netrc: Some("machine m.example login u password p".parse().unwrap()),
             token: Some(("t.example:443".into(), "tok".into())),
             problem: None,
+            insecure_hosts: Vec::new(),
         };
         assert_eq!(
             header(&creds, "https://m.example/x").1.as_deref(),
@@ -176,5 +220,30 @@ mod tests {
             None,
             "another port is another server"
         );
+    }
+
+    #[test]
+    fn no_credentials_in_clear_text_off_the_machine() {
+        let creds = Credentials {
+            token: Some(("m.example:80".into(), "tok".into())),
+            ..Credentials::default()
+        };
+        let http = reqwest::Client::new();
+        let e = creds
+            .request(&http, &SafeUrl::new("http://ci:PASSWORD@m.example/x"))
+            .unwrap_err();
+        assert!(!e.to_string().contains("PASSWORD"), "{e}");
+        assert!(e.hint().contains("PYMAN_INSECURE_HOST=m.example:80"), "{}", e.hint());
+        assert!(creds.request(&http, &SafeUrl::new("http://m.example/x")).is_err());
+        // No credentials, loopback, https: all fine.
+        assert!(creds.request(&http, &SafeUrl::new("http://other.example/x")).is_ok());
+        assert!(creds.request(&http, &SafeUrl::new("http://u:p@127.0.0.1:8/x")).is_ok());
+        assert!(creds.request(&http, &SafeUrl::new("http://u:p@localhost/x")).is_ok());
+        assert!(creds.request(&http, &SafeUrl::new("https://u:p@m.example/x")).is_ok());
+        let trusted = Credentials {
+            insecure_hosts: vec!["m.example".into()],
+            ..Credentials::default()
+        };
+        assert!(trusted.request(&http, &SafeUrl::new("http://u:p@m.example/x")).is_ok());
     }
 }

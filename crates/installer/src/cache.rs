@@ -9,12 +9,31 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::fsafe::{self, Sharing};
 use crate::lock::{self, FileLock, LockError};
 
 /// A cache folder: `archives/<sha256>`, `tmp/`, `locks/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cache {
     root: PathBuf,
+    sharing: Sharing,
+}
+
+/// A cache folder pyman will not use, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("the download cache `{}` is not used: {why}", root.display())]
+pub struct Untrusted {
+    pub root: PathBuf,
+    pub why: fsafe::Untrusted,
+}
+
+impl Untrusted {
+    pub fn hint(&self) -> String {
+        format!(
+            "downloads go without the cache; use a cache of your own (`{}`), or set the shared one up as docs/installing.md says (a setgid group folder)",
+            crate::env::PYMAN_CACHE_DIR
+        )
+    }
 }
 
 /// One cached archive.
@@ -27,8 +46,34 @@ pub struct Entry {
 }
 
 impl Cache {
+    /// A cache at `root`, unchecked (for listing and cleaning one's own).
     pub fn new(root: impl Into<PathBuf>) -> Cache {
-        Cache { root: root.into() }
+        Cache {
+            root: root.into(),
+            sharing: Sharing::Private,
+        }
+    }
+
+    /// A cache at `root` that installs may read and fill: its owner and
+    /// mode, and those of its folders, are checked first (another user
+    /// could otherwise plant links that make pyman write elsewhere).
+    pub fn open(root: impl Into<PathBuf>) -> Result<Cache, Untrusted> {
+        let root = root.into();
+        let untrusted = |why| Untrusted {
+            root: root.clone(),
+            why,
+        };
+        let sharing = fsafe::check_root(&root).map_err(untrusted)?;
+        // Resolved once: an admin's link to the folder is fine, and what is
+        // checked is what is used.
+        let real = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
+        for child in ["archives", "locks", "tmp"] {
+            fsafe::check_child(&real, child, sharing).map_err(untrusted)?;
+        }
+        Ok(Cache {
+            root: real,
+            sharing,
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -50,7 +95,10 @@ impl Cache {
             return None;
         }
         let p = self.path_of(sha256);
-        p.is_file().then_some(p)
+        // A link is not an entry (whoever planted it).
+        std::fs::symlink_metadata(&p)
+            .is_ok_and(|m| m.is_file())
+            .then_some(p)
     }
 
     /// Takes the lock of one archive, so that one process downloads it
@@ -66,15 +114,21 @@ impl Cache {
             .root
             .join("locks")
             .join(format!("{}.lock", sha256.to_ascii_lowercase()));
-        lock::acquire(&path, what, timeout, on_wait)
+        let lock = lock::acquire(&path, what, timeout, on_wait)?;
+        fsafe::share(&path, self.sharing, false);
+        Ok(lock)
     }
 
     /// A temporary file in the cache, renamed in by [`Cache::commit`].
     pub fn begin(&self) -> io::Result<tempfile::NamedTempFile> {
         let tmp = self.root.join("tmp");
-        std::fs::create_dir_all(&tmp)?;
-        std::fs::create_dir_all(self.archives())?;
-        tempfile::Builder::new()
+        for dir in [&tmp, &self.archives()] {
+            if !dir.is_dir() {
+                std::fs::create_dir_all(dir)?;
+                fsafe::share(dir, self.sharing, true);
+            }
+        }
+        fsafe::temp_builder()
             .prefix("download-")
             .tempfile_in(tmp)
     }
@@ -83,6 +137,7 @@ impl Cache {
     pub fn commit(&self, mut file: tempfile::NamedTempFile, sha256: &str) -> io::Result<PathBuf> {
         file.as_file_mut().flush()?;
         let dest = self.path_of(sha256);
+        fsafe::share(file.path(), self.sharing, false);
         file.persist(&dest).map_err(|e| e.error)?;
         Ok(dest)
     }

@@ -10,13 +10,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
-use crate::auth::Credentials;
-pub use crate::auth::redact;
+use crate::auth::{Credentials, InsecureCredentials};
+use crate::url::percent_decode;
+pub use crate::url::{SafeUrl, redact};
 
 /// Where an archive or index is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
-    Http(String),
+    Http(SafeUrl),
     File(PathBuf),
 }
 
@@ -25,7 +26,7 @@ impl Location {
     pub fn parse(s: &str) -> Location {
         let lower = s.to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
-            Location::Http(s.to_string())
+            Location::Http(SafeUrl::new(s))
         } else if let Some(rest) = s.strip_prefix("file://") {
             // `file:///abs/path` and `file://localhost/abs/path`.
             let rest = rest.strip_prefix("localhost").unwrap_or(rest);
@@ -38,31 +39,10 @@ impl Location {
     /// For messages: credentials in the URL are redacted.
     pub fn display(&self) -> String {
         match self {
-            Location::Http(u) => redact(u),
+            Location::Http(u) => u.redacted(),
             Location::File(p) => p.display().to_string(),
         }
     }
-}
-
-pub(crate) fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,23 +51,23 @@ pub enum DownloadError {
     Client(#[source] reqwest::Error),
     #[error("cannot reach `{url}`")]
     Request {
-        url: String,
+        url: SafeUrl,
         #[source]
         source: reqwest::Error,
     },
     #[error("`{url}` refused access (HTTP {status}{})", if *status == 401 { " Unauthorized" } else { " Forbidden" })]
-    Unauthorized { url: String, status: u16 },
+    Unauthorized { url: SafeUrl, status: u16 },
     #[error("`{url}` does not exist (HTTP {status})")]
-    NotFound { url: String, status: u16 },
+    NotFound { url: SafeUrl, status: u16 },
     #[error("`{url}` answered HTTP {status}")]
     Status {
-        url: String,
+        url: SafeUrl,
         status: u16,
         retry_after: Option<Duration>,
     },
     #[error("the download of `{url}` stopped after {received} bytes{}", expected.map(|e| format!(" of {e}")).unwrap_or_default())]
     Interrupted {
-        url: String,
+        url: SafeUrl,
         received: u64,
         expected: Option<u64>,
         #[source]
@@ -99,6 +79,12 @@ pub enum DownloadError {
         #[source]
         source: io::Error,
     },
+    #[error(transparent)]
+    Insecure(#[from] InsecureCredentials),
+    #[error("`{url}` answered with an HTML page, not the file (a web interface's URL?)")]
+    Html { url: SafeUrl },
+    #[error("`{url}` is larger than the {} KiB pyman reads of such a file", limit / 1024)]
+    TooLarge { url: SafeUrl, limit: u64 },
 }
 
 impl DownloadError {
@@ -112,6 +98,9 @@ impl DownloadError {
             }
             DownloadError::Interrupted { .. } => true,
             DownloadError::Client(_)
+            | DownloadError::Insecure(_)
+            | DownloadError::Html { .. }
+            | DownloadError::TooLarge { .. }
             | DownloadError::Unauthorized { .. }
             | DownloadError::NotFound { .. }
             | DownloadError::File { .. } => false,
@@ -131,6 +120,9 @@ impl DownloadError {
             }
             DownloadError::NotFound { .. } => "check the URL (`--mirror`, `PYMAN_MIRROR`, `--downloads-json`)".into(),
             DownloadError::File { .. } => "check the path, or use an `https://` URL".into(),
+            DownloadError::Insecure(e) => e.hint(),
+            DownloadError::Html { .. } => "use the file's direct download URL (a repository manager's raw or artifact path), not the page that shows it".into(),
+            DownloadError::TooLarge { .. } => "the server sent something else than the expected file: check the URL (`--mirror`, `PYMAN_MIRROR`, `--downloads-json`)".into(),
             _ => "check the network and proxy settings (`HTTPS_PROXY`), or try a mirror with `--mirror`".into(),
         }
     }
@@ -220,17 +212,18 @@ impl Client {
         &self,
         location: &Location,
         validators: &Validators,
+        limit: u64,
     ) -> Result<Fetched, DownloadError> {
         let url = match location {
             Location::File(path) => {
-                return read_small_file(path).map(|text| Fetched::Changed {
+                return read_small_file(path, limit).map(|text| Fetched::Changed {
                     text,
                     validators: Validators::default(),
                 });
             }
             Location::Http(url) => url,
         };
-        let mut req = self.creds.request(&self.http, url);
+        let mut req = self.creds.request(&self.http, url)?;
         if let Some(etag) = &validators.etag {
             req = req.header(reqwest::header::IF_NONE_MATCH, etag);
         }
@@ -238,7 +231,7 @@ impl Client {
             req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
         }
         let resp = req.send().await.map_err(|source| DownloadError::Request {
-            url: redact(url),
+            url: url.clone(),
             source: source.without_url(),
         })?;
         if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
@@ -255,44 +248,31 @@ impl Client {
             etag: header(reqwest::header::ETAG),
             last_modified: header(reqwest::header::LAST_MODIFIED),
         };
-        let text = resp
-            .text()
-            .await
-            .map_err(|source| DownloadError::Interrupted {
-                url: redact(url),
-                received: 0,
-                expected: None,
-                source: Some(source.without_url()),
-            })?;
+        let text = read_capped(url, resp, limit).await?;
         Ok(Fetched::Changed { text, validators })
     }
 
-    /// Reads a whole small document (an index JSON).
-    pub async fn get_text(&self, location: &Location) -> Result<String, DownloadError> {
+    /// Reads a whole small document (an index JSON, a `SHA256SUMS`), at
+    /// most `limit` bytes of it: a larger one is an error, never a memory
+    /// or disk bill a server can run up.
+    pub async fn get_text(&self, location: &Location, limit: u64) -> Result<String, DownloadError> {
         match location {
-            Location::File(path) => read_small_file(path),
+            Location::File(path) => read_small_file(path, limit),
             Location::Http(url) => {
                 let resp = self.send(url).await?;
-                resp.text()
-                    .await
-                    .map_err(|source| DownloadError::Interrupted {
-                        url: redact(url),
-                        received: 0,
-                        expected: None,
-                        source: Some(source.without_url()),
-                    })
+                read_capped(url, resp, limit).await
             }
         }
     }
 
-    async fn send(&self, url: &str) -> Result<reqwest::Response, DownloadError> {
+    async fn send(&self, url: &SafeUrl) -> Result<reqwest::Response, DownloadError> {
         let resp = self
             .creds
-            .request(&self.http, url)
+            .request(&self.http, url)?
             .send()
             .await
             .map_err(|source| DownloadError::Request {
-                url: redact(url),
+                url: url.clone(),
                 source: source.without_url(),
             })?;
         check_status(url, resp)
@@ -344,7 +324,7 @@ impl Client {
 
     async fn stream_http<T, F>(
         &self,
-        url: &str,
+        url: &SafeUrl,
         progress: Arc<dyn Progress>,
         consume: F,
     ) -> Result<Streamed<T>, DownloadError>
@@ -353,6 +333,16 @@ impl Client {
         F: FnOnce(&mut dyn Read, Option<u64>) -> T + Send + 'static,
     {
         let mut resp = self.send(url).await?;
+        // An archive is never a web page: a 200 with HTML is a UI's URL (or a
+        // captive portal), and saying so beats "checksum mismatch".
+        if resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"))
+        {
+            return Err(DownloadError::Html { url: url.clone() });
+        }
         let expected = resp.content_length();
         if let Some(n) = expected {
             progress.set_total(n);
@@ -395,7 +385,7 @@ impl Client {
         drop(tx);
         // The consumer only fails to join if it panicked.
         let value = consumer.await.map_err(|_| DownloadError::Interrupted {
-            url: redact(url),
+            url: url.clone(),
             received,
             expected,
             source: None,
@@ -403,7 +393,7 @@ impl Client {
         let short = expected.is_some_and(|n| received < n);
         if network_error.is_some() || short {
             return Err(DownloadError::Interrupted {
-                url: redact(url),
+                url: url.clone(),
                 received,
                 expected,
                 source: network_error.map(reqwest::Error::without_url),
@@ -418,13 +408,13 @@ impl Client {
 }
 
 /// The response if it succeeded, else the error its status means.
-fn check_status(url: &str, resp: reqwest::Response) -> Result<reqwest::Response, DownloadError> {
+fn check_status(url: &SafeUrl, resp: reqwest::Response) -> Result<reqwest::Response, DownloadError> {
     let status = resp.status();
     if status.is_success() {
         return Ok(resp);
     }
     let code = status.as_u16();
-    let url = redact(url);
+    let url = url.clone();
     if code == 404 || code == 410 {
         return Err(DownloadError::NotFound { url, status: code });
     }
@@ -464,7 +454,7 @@ pub enum Fetched {
 fn location_path(l: &Location) -> PathBuf {
     match l {
         Location::File(p) => p.clone(),
-        Location::Http(u) => PathBuf::from(u),
+        Location::Http(u) => PathBuf::from(u.redacted()),
     }
 }
 
@@ -565,12 +555,58 @@ impl Read for ChannelReader {
     }
 }
 
-/// Small files are read synchronously: an index JSON is a few MB at most.
-fn read_small_file(path: &std::path::Path) -> Result<String, DownloadError> {
-    std::fs::read_to_string(path).map_err(|source| DownloadError::File {
+/// The body of a small document, at most `limit` bytes.
+async fn read_capped(
+    url: &SafeUrl,
+    mut resp: reqwest::Response,
+    limit: u64,
+) -> Result<String, DownloadError> {
+    let too_large = || DownloadError::TooLarge {
+        url: url.clone(),
+        limit,
+    };
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() as u64 + chunk.len() as u64 > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(source) => {
+                return Err(DownloadError::Interrupted {
+                    url: url.clone(),
+                    received: body.len() as u64,
+                    expected: resp.content_length(),
+                    source: Some(source.without_url()),
+                });
+            }
+        }
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Small files are read synchronously, at most `limit` bytes.
+fn read_small_file(path: &std::path::Path, limit: u64) -> Result<String, DownloadError> {
+    let err = |source| DownloadError::File {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    let file = fs_err::File::open(path).map_err(err)?;
+    let mut body = Vec::new();
+    file.take(limit + 1).read_to_end(&mut body).map_err(err)?;
+    if body.len() as u64 > limit {
+        return Err(DownloadError::TooLarge {
+            url: SafeUrl::new(path.display().to_string()),
+            limit,
+        });
+    }
+    String::from_utf8(body).map_err(|e| err(io::Error::new(io::ErrorKind::InvalidData, e)))
 }
 
 #[cfg(test)]

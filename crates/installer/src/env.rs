@@ -30,3 +30,7 @@ pub const PYMAN_NO_CACHE: &str = "PYMAN_NO_CACHE";
 pub const PYMAN_MIRROR_TOKEN: &str = "PYMAN_MIRROR_TOKEN";
 /// The netrc file with mirror credentials (default `~/.netrc`).
 pub const NETRC: &str = "NETRC";
+/// Hosts (`host` or `host:port`, comma-separated) that may receive
+/// credentials over plain `http://`, as pip's `--trusted-host`. Loopback
+/// always may; any other host gets them only over `https://` unless named here.
+pub const PYMAN_INSECURE_HOST: &str = "PYMAN_INSECURE_HOST";

@@ -13,6 +13,7 @@ use pyman_resolver::{Env, PymanHome, Version};
 use crate::auth::Credentials;
 use crate::cache::{Cache, Tee};
 use crate::download::{Client, DownloadError, Location, Progress, Streamed};
+use crate::url::SafeUrl;
 use crate::env;
 use crate::extract::{self, ArchiveKind, ExtractError, Limits};
 use crate::host::Host;
@@ -80,25 +81,25 @@ pub enum Outcome {
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
     #[error("no sha256 is known for `{key}` ({url}); pyman does not install unverified builds")]
-    MissingChecksum { key: String, url: String },
+    MissingChecksum { key: String, url: SafeUrl },
     #[error("`{url}` is not an archive pyman can unpack (.tar.gz, .tar.zst or .zip)")]
-    UnknownArchive { url: String },
+    UnknownArchive { url: SafeUrl },
     #[error("the download of `{url}` failed after {attempts} attempt{}", if *attempts == 1 { "" } else { "s" })]
     Download {
-        url: String,
+        url: SafeUrl,
         attempts: u32,
         #[source]
         source: DownloadError,
     },
     #[error("checksum mismatch for `{url}`: expected sha256 {expected}, got {actual}")]
     HashMismatch {
-        url: String,
+        url: SafeUrl,
         expected: String,
         actual: String,
     },
     #[error("cannot unpack `{url}`")]
     Extract {
-        url: String,
+        url: SafeUrl,
         #[source]
         source: ExtractError,
     },
@@ -111,18 +112,18 @@ pub enum InstallError {
         source: io::Error,
     },
     #[error("the archive `{url}` has no interpreter at `{expected}`")]
-    NoInterpreter { url: String, expected: String },
+    NoInterpreter { url: SafeUrl, expected: String },
     #[error("the unpacked interpreter `{}` does not run: {detail}", exe.display())]
     Smoke { exe: PathBuf, detail: String },
     #[error("{what} is not in the download cache{}, and offline mode forbids downloading `{url}`", cache.as_ref().map(|c| format!(" (`{}`)", c.display())).unwrap_or_default())]
     Offline {
         what: String,
-        url: String,
+        url: SafeUrl,
         cache: Option<PathBuf>,
     },
     #[error("`{url}` holds Python {actual}, but the index says {expected}")]
     VersionMismatch {
-        url: String,
+        url: SafeUrl,
         expected: String,
         actual: String,
     },
@@ -262,7 +263,7 @@ impl Installer {
             return Ok(Outcome::AlreadyInstalled { key, path });
         }
         let scratch = Scratch::new(&self.home, &key).map_err(io_err(&self.home.scratch()))?;
-        let location = Location::parse(&build.url);
+        let location = Location::parse(build.url.expose());
         let what = format!("Python {} (`{key}`)", build.version_string());
         let dir = self
             .fetch_and_unpack(
@@ -288,7 +289,7 @@ impl Installer {
             version: version.to_string(),
             variant: build.variant.name().to_string(),
             platform: build.triple(),
-            source: crate::auth::redact(&build.url),
+            source: build.url.redacted(),
             sha256: Some(sha),
             build: build.build.clone(),
         };
@@ -303,7 +304,7 @@ impl Installer {
         sha256: Option<&str>,
     ) -> Result<Outcome, InstallError> {
         let kind = ArchiveKind::from_name(source).ok_or_else(|| InstallError::UnknownArchive {
-            url: source.to_string(),
+            url: source.into(),
         })?;
         self.prepare()?;
         let scratch = Scratch::new(&self.home, "archive").map_err(io_err(&self.home.scratch()))?;
@@ -322,7 +323,7 @@ impl Installer {
         let exe = managed::executable(&dir);
         if !exe.exists() {
             return Err(InstallError::NoInterpreter {
-                url: source.to_string(),
+                url: source.into(),
                 expected: if cfg!(windows) {
                     "python/python.exe"
                 } else {
@@ -331,7 +332,7 @@ impl Installer {
                 .to_string(),
             });
         }
-        let (version, variant) = smoke(&exe, source)?;
+        let (version, variant) = smoke(&exe, &source.into())?;
         let key = install_key(&version, variant, &self.host.triple());
         let _lock = self.lock(&key).await?;
         if !self.options.reinstall
@@ -412,7 +413,21 @@ impl Installer {
             if lock.is_some() {
                 break;
             }
-            lock = Some(self.cache_lock(cache, sha, what).await?);
+            match self.cache_lock(cache, sha, what).await {
+                Ok(l) => lock = Some(l),
+                // A shared cache this user may read but not lock (another
+                // user's folder): download into this install's own scratch,
+                // without filling the cache, rather than fail.
+                Err(InstallError::Lock(LockError::Open { path, source })) => {
+                    self.reporter.message(&format!(
+                        "The download cache cannot be locked here (`{}`: {source}); downloading without it",
+                        path.display()
+                    ));
+                    self.check_online(location, what)?;
+                    return run(location.clone(), None).await;
+                }
+                Err(e) => return Err(e),
+            }
         }
         self.check_online(location, what)?;
         run(location.clone(), Some(cache.clone())).await
@@ -475,7 +490,7 @@ impl Installer {
             return Err(e);
         }
         streamed.value.map_err(|source| InstallError::Extract {
-            url: url.clone(),
+            url: url.as_str().into(),
             source,
         })?;
         let dest = dest_of(attempt);
@@ -491,7 +506,7 @@ impl Installer {
                     source: io::Error::other(e),
                 })?
                 .map_err(|source| InstallError::Extract {
-                    url: url.clone(),
+                    url: url.as_str().into(),
                     source,
                 })?;
             let _ = std::fs::remove_file(&spooled);
@@ -506,7 +521,7 @@ impl Installer {
     pub async fn fetch_to(&self, build: &Build, dest: &Path) -> Result<bool, InstallError> {
         let (key, sha) = verifiable(build)?;
         let what = format!("Python {} (`{key}`)", build.version_string());
-        let location = Location::parse(&build.url);
+        let location = Location::parse(build.url.expose());
         let dir = dest.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         let (sha, key, source) = (sha.as_str(), key.as_str(), &location);
@@ -527,7 +542,7 @@ impl Installer {
         cache: Option<&Cache>,
     ) -> Result<(), InstallError> {
         let dir = dest.parent().unwrap_or(Path::new("."));
-        let tmp = tempfile::Builder::new()
+        let tmp = crate::fsafe::temp_builder()
             .prefix(".download-")
             .tempfile_in(dir)
             .map_err(io_err(dir))?;
@@ -619,7 +634,7 @@ impl Installer {
                 }
                 Err(source) => {
                     return Err(InstallError::Download {
-                        url: location.display(),
+                        url: location.display().into(),
                         attempts: attempt,
                         source,
                     });
@@ -677,7 +692,7 @@ impl Installer {
         if self.options.offline && matches!(location, Location::Http(_)) {
             return Err(InstallError::Offline {
                 what: what.to_string(),
-                url: location.display(),
+                url: location.display().into(),
                 cache: self.options.cache.as_ref().map(|c| c.root().to_path_buf()),
             });
         }
@@ -751,7 +766,7 @@ fn verifiable(build: &Build) -> Result<(String, String), InstallError> {
 fn verify(url: &str, expected: Option<&str>, actual: &str) -> Result<(), InstallError> {
     match expected {
         Some(expected) if actual != expected => Err(InstallError::HashMismatch {
-            url: url.to_string(),
+            url: url.into(),
             expected: expected.to_string(),
             actual: actual.to_string(),
         }),
@@ -760,10 +775,10 @@ fn verify(url: &str, expected: Option<&str>, actual: &str) -> Result<(), Install
 }
 
 /// Runs the interpreter once: it must start, and it tells its exact version.
-fn smoke(exe: &Path, url: &str) -> Result<(Version, pyman_resolver::Variant), InstallError> {
+fn smoke(exe: &Path, url: &SafeUrl) -> Result<(Version, pyman_resolver::Variant), InstallError> {
     if !exe.exists() {
         return Err(InstallError::NoInterpreter {
-            url: url.to_string(),
+            url: url.clone(),
             expected: exe.display().to_string(),
         });
     }

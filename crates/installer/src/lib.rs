@@ -7,6 +7,7 @@ pub mod cache;
 pub mod download;
 pub mod env;
 pub mod extract;
+pub mod fsafe;
 pub mod host;
 pub mod index;
 pub mod install;
@@ -18,6 +19,7 @@ pub mod refresh;
 pub mod release;
 pub mod scratch;
 pub mod support;
+pub mod url;
 
 pub use index::{Build, Index};
 pub use install::{InstallError, Installer, Options, Outcome, Reporter};

@@ -1,7 +1,7 @@
 //! File locks: one per build, so different versions install in parallel and
 //! concurrent installs of one version happen once.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -50,16 +50,11 @@ pub fn acquire(
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(|source| LockError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    // Never through a link another user planted in a shared folder.
+    let (file, _) = crate::fsafe::open_lock_file(path).map_err(|source| LockError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let start = Instant::now();
     let mut on_wait = Some(on_wait);
     loop {
@@ -94,7 +89,7 @@ pub fn acquire(
 
 /// Takes the lock only if it is free right now.
 pub fn try_acquire(path: &Path) -> Option<FileLock> {
-    let file = OpenOptions::new().read(true).write(true).open(path).ok()?;
+    let file = crate::fsafe::open_nofollow(path).ok()?;
     file.try_lock()
         .ok()
         .map(|()| FileLock { _file: Some(file) })

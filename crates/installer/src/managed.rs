@@ -94,6 +94,58 @@ pub fn installed(home: &PymanHome) -> io::Result<Vec<Interpreter>> {
     Ok(out)
 }
 
+/// Installs whose `pyman-install.json` is there but damaged, while the
+/// folder is a complete install (its interpreter is in place): the metadata
+/// is rebuilt from the folder's name (`cpython-3.12.4-linux-x86_64-gnu`),
+/// its source marked unknown. Returns each one rebuilt, for a warning. A
+/// folder with no metadata at all was not made by pyman and is left alone.
+pub fn repair_metadata(home: &PymanHome) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(home.pythons()) else {
+        return Vec::new();
+    };
+    let mut repaired = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || entry.file_type().map_or(true, |t| t.is_symlink()) {
+            continue;
+        }
+        let file = path.join(METADATA_FILE);
+        let damaged = matches!(InstallMetadata::read(&path), Err(e) if e.kind() == io::ErrorKind::InvalidData);
+        if !damaged || !executable(&path).exists() {
+            continue;
+        }
+        let Some(meta) = metadata_from_key(&name) else {
+            continue;
+        };
+        let _ = std::fs::rename(&file, path.join(format!("{METADATA_FILE}.damaged")));
+        if meta.write(&path).is_ok() {
+            repaired.push(file);
+        }
+    }
+    repaired
+}
+
+/// `cpython-3.13.1+freethreaded-linux-x86_64-gnu` as install metadata.
+fn metadata_from_key(key: &str) -> Option<InstallMetadata> {
+    let rest = key.strip_prefix("cpython-")?;
+    let (version, platform) = rest.split_once('-')?;
+    let (version, variant) = match version.strip_suffix("+freethreaded") {
+        Some(v) => (v, Variant::Freethreaded),
+        None => (version, Variant::Default),
+    };
+    let parsed: Version = version.parse().ok()?;
+    (platform.split('-').count() == 3).then(|| InstallMetadata {
+        key: key.to_string(),
+        version: parsed.to_string(),
+        variant: variant.name().to_string(),
+        platform: platform.to_string(),
+        source: "unknown (its metadata was damaged and rebuilt)".into(),
+        sha256: None,
+        build: None,
+    })
+}
+
 /// Removes a managed install: renamed out of `pythons/` first (so it vanishes
 /// at once for every reader), then deleted.
 pub fn remove(home: &PymanHome, key: &str) -> io::Result<()> {
@@ -176,4 +228,34 @@ pub fn mark_externally_managed(install: &Path, version: &Version) -> io::Result<
         fs_err::write(stdlib.join("EXTERNALLY-MANAGED"), EXTERNALLY_MANAGED)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damaged_metadata_is_rebuilt_from_the_folder_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = PymanHome::new(tmp.path());
+        let key = "cpython-3.13.1+freethreaded-linux-x86_64-gnu";
+        let install = home.pythons().join(key);
+        let exe = executable(&install);
+        std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+        std::fs::write(&exe, "").unwrap();
+        std::fs::write(install.join(METADATA_FILE), "{\"key\": \"cpy").unwrap();
+        assert!(installed(&home).unwrap().is_empty(), "unreadable before");
+        assert_eq!(repair_metadata(&home).len(), 1);
+        let found = installed(&home).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].version.to_string(), "3.13.1");
+        assert_eq!(found[0].variant, Variant::Freethreaded);
+        assert!(install.join("pyman-install.json.damaged").exists());
+        assert!(repair_metadata(&home).is_empty(), "once");
+        // Without any metadata: not pyman's, never touched.
+        let other = home.pythons().join("cpython-3.12.1-linux-x86_64-gnu");
+        std::fs::create_dir_all(other.join("bin")).unwrap();
+        std::fs::write(executable(&other), "").unwrap();
+        assert!(repair_metadata(&home).is_empty());
+    }
 }

@@ -35,7 +35,8 @@ impl Platforms {
                 let p = p
                     .strip_prefix("macos-")
                     .map_or_else(|| p.clone(), |rest| format!("darwin-{rest}"));
-                b.triple() == p || asset_name(b).contains(&format!("-{p}-"))
+                b.triple() == p
+                    || asset_name(b).is_some_and(|n| n.contains(&format!("-{p}-")))
             }),
             Platforms::All => true,
         }
@@ -84,24 +85,46 @@ pub fn select(
 }
 
 /// The asset's file name: the URL's last segment, decoded (`+`, not `%2B`).
-pub fn asset_name(b: &Build) -> String {
-    let last = b.url.rsplit('/').next().unwrap_or(&b.url);
-    crate::download::percent_decode(last)
+/// `None` unless it is one safe path component: the name comes from a
+/// server (`SHA256SUMS`, a downloads JSON) and becomes a file in the folder.
+pub fn asset_name(b: &Build) -> Option<String> {
+    let name = crate::url::percent_decode(b.url.last_segment());
+    crate::url::is_one_component(&name).then_some(name)
 }
 
 /// The release tag: the build's, else the one in the asset name (`+TAG-`).
-pub fn tag(b: &Build) -> String {
-    b.build.clone().unwrap_or_else(|| {
-        let name = asset_name(b);
-        name.split_once('+')
+/// `None` unless it is one safe path component.
+pub fn tag(b: &Build) -> Option<String> {
+    let tag = match &b.build {
+        Some(t) => t.clone(),
+        None => asset_name(b)?
+            .split_once('+')
             .and_then(|(_, rest)| rest.split_once('-'))
-            .map_or_else(|| "local".to_string(), |(t, _)| t.to_string())
-    })
+            .map_or_else(|| "local".to_string(), |(t, _)| t.to_string()),
+    };
+    crate::url::is_one_component(&tag).then_some(tag)
 }
 
-/// Where a build's archive lives in the mirror folder.
-pub fn archive_path(dir: &Path, b: &Build) -> PathBuf {
-    dir.join(tag(b)).join(asset_name(b))
+/// Where a build's archive lives in the mirror folder: always inside `dir`.
+pub fn archive_path(dir: &Path, b: &Build) -> Result<PathBuf, UnsafeName> {
+    match (tag(b), asset_name(b)) {
+        (Some(tag), Some(name)) => Ok(dir.join(tag).join(name)),
+        _ => Err(UnsafeName {
+            url: b.url.clone(),
+            tag: b.build.clone(),
+        }),
+    }
+}
+
+/// A build whose file name or tag is not one path component.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "refusing the build at `{url}`: its file name or release tag{} is not a plain file name (a path or control characters from the server)",
+    tag.as_ref().map(|t| format!(" `{}`", crate::url::escape_controls(t))).unwrap_or_default()
+)]
+pub struct UnsafeName {
+    pub url: crate::url::SafeUrl,
+    pub tag: Option<String>,
 }
 
 /// Whether the file at `path` exists with this sha256.
@@ -128,14 +151,16 @@ pub fn file_sha256(path: &Path) -> io::Result<String> {
 pub fn record(dir: &Path, builds: &[Build]) -> io::Result<()> {
     let mut by_tag: BTreeMap<String, Vec<&Build>> = BTreeMap::new();
     for b in builds {
-        by_tag.entry(tag(b)).or_default().push(b);
+        if let Some(t) = tag(b) {
+            by_tag.entry(t).or_default().push(b);
+        }
     }
     for (tag, builds) in by_tag {
         let path = dir.join(&tag).join("SHA256SUMS");
         let mut lines = read_sums(&path);
         for b in builds {
-            if let Some(sha) = &b.sha256 {
-                lines.insert(asset_name(b), sha.clone());
+            if let (Some(sha), Some(name)) = (&b.sha256, asset_name(b)) {
+                lines.insert(name, sha.clone());
             }
         }
         let text: String = lines
@@ -153,10 +178,8 @@ fn read_sums(path: &Path) -> BTreeMap<String, String> {
     text.lines()
         .filter_map(|l| {
             let (sha, name) = l.trim().split_once(char::is_whitespace)?;
-            Some((
-                name.trim().trim_start_matches('*').to_string(),
-                sha.to_string(),
-            ))
+            let name = name.trim().trim_start_matches('*');
+            crate::url::is_one_component(name).then(|| (name.to_string(), sha.to_string()))
         })
         .collect()
 }
@@ -172,12 +195,15 @@ pub fn contents(dir: &Path) -> io::Result<Vec<(String, Build, u64)>> {
     for entry in entries {
         let entry = entry?;
         let tag = entry.file_name().to_string_lossy().into_owned();
+        if !entry.file_type()?.is_dir() {
+            continue;
+        }
         for (name, sha) in read_sums(&entry.path().join("SHA256SUMS")) {
             let Ok(md) = std::fs::metadata(entry.path().join(&name)) else {
                 continue;
             };
             if let Some(mut b) = release::parse_asset(&name, &tag) {
-                b.url = format!("{GITHUB_RELEASES}/{tag}/{}", name.replace('+', "%2B"));
+                b.url = format!("{GITHUB_RELEASES}/{tag}/{}", name.replace('+', "%2B")).into();
                 b.sha256 = Some(sha);
                 out.push((tag.clone(), b, md.len()));
             }
@@ -251,7 +277,7 @@ fn downloads_entry(b: &Build) -> (String, serde_json::Value) {
         "minor": b.version.minor,
         "patch": b.version.patch,
         "prerelease": pre,
-        "url": b.url,
+        "url": b.url.redacted(),
         "sha256": b.sha256,
         "variant": variant,
         "build": b.build,
@@ -266,7 +292,7 @@ mod tests {
     fn build(asset: &str, sha: &str) -> Build {
         let tag = asset.split_once('+').unwrap().1.split_once('-').unwrap().0;
         let mut b = release::parse_asset(asset, tag).unwrap();
-        b.url = format!("{GITHUB_RELEASES}/{tag}/{}", asset.replace('+', "%2B"));
+        b.url = format!("{GITHUB_RELEASES}/{tag}/{}", asset.replace('+', "%2B")).into();
         b.sha256 = Some(sha.repeat(64));
         b
     }
@@ -283,11 +309,11 @@ mod tests {
             "b",
         );
         for x in [&a, &b] {
-            let p = archive_path(dir.path(), x);
+            let p = archive_path(dir.path(), x).unwrap();
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(&p, b"x").unwrap();
         }
-        assert!(archive_path(dir.path(), &a).ends_with(
+        assert!(archive_path(dir.path(), &a).unwrap().ends_with(
             "20240726/cpython-3.12.4+20240726-x86_64-unknown-linux-gnu-install_only.tar.gz"
         ));
         record(dir.path(), std::slice::from_ref(&a)).unwrap();
@@ -307,6 +333,23 @@ mod tests {
         let mut got = index.builds.clone();
         got.sort_by_key(Build::install_key);
         assert_eq!(got, vec![a, b]);
+    }
+
+    #[test]
+    fn hostile_names_never_leave_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = build(
+            "cpython-3.12.4+20240726-x86_64-unknown-linux-gnu-install_only.tar.gz",
+            "a",
+        );
+        b.url = "https://h/x/..%2F..%2F..%2Ftmp%2FESCAPED.tar.gz".into();
+        assert!(archive_path(dir.path(), &b).is_err());
+        b.url = "https://h/x/ok.tar.gz".into();
+        b.build = Some("../../tmp".into());
+        let e = archive_path(dir.path(), &b).unwrap_err();
+        assert!(e.to_string().contains("../../tmp"), "{e}");
+        b.build = Some("20240726".into());
+        assert!(archive_path(dir.path(), &b).unwrap().starts_with(dir.path()));
     }
 
     #[test]

@@ -17,6 +17,11 @@ use crate::release::{self, LatestRelease};
 /// How often the release is checked: once a day by default.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// After a failed check, how long commands keep to the cache before asking
+/// that server again: an unreachable mirror costs one command its timeout,
+/// not every command.
+pub const FAILURE_TTL: Duration = Duration::from_secs(10 * 60);
+
 /// When to check for a newer release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
@@ -65,6 +70,27 @@ pub struct Fresh {
     pub requested: bool,
     /// What happened, for `-v`.
     pub notes: Vec<String>,
+    /// What the user should see without `-v` (a damaged cache file).
+    pub warnings: Vec<String>,
+}
+
+/// The last failed check of a source, so the next commands skip it for
+/// [`FAILURE_TTL`].
+#[derive(Debug, Serialize, Deserialize)]
+struct Failure {
+    source: String,
+    at: u64,
+}
+
+fn failure_file(home: &PymanHome) -> PathBuf {
+    home.cache().join("latest-release.failed")
+}
+
+fn recent_failure(home: &PymanHome, source: &str) -> Option<Duration> {
+    let text = std::fs::read_to_string(failure_file(home)).ok()?;
+    let f: Failure = serde_json::from_str(&text).ok()?;
+    let ago = Duration::from_secs(now().saturating_sub(f.at));
+    (f.source == source && ago < FAILURE_TTL).then_some(ago)
 }
 
 fn cache_file(home: &PymanHome) -> PathBuf {
@@ -96,11 +122,17 @@ fn sums_url(mirror: Option<&str>, latest: &LatestRelease) -> String {
     }
 }
 
-fn read_cache(path: &Path, source: &str) -> Option<Cached> {
-    let text = std::fs::read_to_string(path).ok()?;
-    serde_json::from_str::<Cached>(&text)
-        .ok()
-        .filter(|c| c.source == source)
+/// The cache of this source; `Err` when the file is there but damaged.
+fn read_cache(path: &Path, source: &str) -> Result<Option<Cached>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    match serde_json::from_str::<Cached>(&text) {
+        Ok(c) => Ok(Some(c).filter(|c| c.source == source)),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Written whole or not at all: a temporary file renamed over the old one.
@@ -122,10 +154,21 @@ pub async fn fresh_builds(
 ) -> Fresh {
     let url = latest_url(mirror);
     // Without credentials: it is shown, and written into the cache.
-    let source = crate::auth::redact(&url);
+    let source = crate::url::redact(&url);
     let path = cache_file(home);
-    let cached = read_cache(&path, &source);
     let mut fresh = Fresh::default();
+    let cached = match read_cache(&path, &source) {
+        Ok(c) => c,
+        Err(why) => {
+            // Rebuilt from the release itself below (or the embedded index
+            // meanwhile), and said: never silently taken for "no release".
+            fresh.warnings.push(format!(
+                "the release cache `{}` is damaged ({why}); it is rebuilt from the release",
+                path.display()
+            ));
+            None
+        }
+    };
     let from_cache =
         |cached: &Cached, fresh: &mut Fresh| match builds_of(cached, &path.display().to_string()) {
             Ok(builds) => {
@@ -139,11 +182,19 @@ pub async fn fresh_builds(
     let age = cached
         .as_ref()
         .map(|c| Duration::from_secs(now().saturating_sub(c.checked)));
+    let failed_recently = recent_failure(home, &source);
     let check = match policy {
         Policy::Force => true,
         Policy::Never => false,
-        Policy::Ttl(ttl) => age.is_none_or(|a| a >= ttl),
+        Policy::Ttl(ttl) => age.is_none_or(|a| a >= ttl) && failed_recently.is_none(),
     };
+    if let (false, Some(ago), Policy::Ttl(_)) = (check, failed_recently, policy) {
+        fresh.notes.push(format!(
+            "`{source}` could not be reached {}s ago: not asked again for {}s (`--refresh` asks now)",
+            ago.as_secs(),
+            FAILURE_TTL.saturating_sub(ago).as_secs()
+        ));
+    }
     if !check {
         if let Some(c) = &cached {
             fresh.notes.push(format!(
@@ -158,6 +209,7 @@ pub async fn fresh_builds(
     fresh.requested = true;
     match check_latest(client, mirror, &url, cached.as_ref()).await {
         Ok(new) => {
+            let _ = std::fs::remove_file(failure_file(home));
             if let Err(e) = write_cache(&path, &new) {
                 fresh.notes.push(format!(
                     "the release list was not cached in `{}`: {e}",
@@ -178,6 +230,13 @@ pub async fn fresh_builds(
             fresh.notes.push(format!(
                 "could not check `{source}` for new builds ({why}); {fallback}"
             ));
+            let failure = Failure {
+                source: source.clone(),
+                at: now(),
+            };
+            if let Ok(text) = serde_json::to_string(&failure) {
+                let _ = crate::atomic::write(&failure_file(home), text);
+            }
             if let Some(c) = &cached {
                 from_cache(c, &mut fresh);
             }
@@ -196,7 +255,11 @@ async fn check_latest(
 ) -> Result<Cached, String> {
     let validators = cached.map(|c| c.validators.clone()).unwrap_or_default();
     let fetched = client
-        .get_if_changed(&Location::parse(source), &validators)
+        .get_if_changed(
+            &Location::parse(source),
+            &validators,
+            release::MAX_LATEST_BYTES,
+        )
         .await
         .map_err(|e| error_chain(&e))?;
     let (text, validators) = match (fetched, cached) {
@@ -211,7 +274,7 @@ async fn check_latest(
         }
         (Fetched::Changed { text, validators }, _) => (text, validators),
     };
-    let source = crate::auth::redact(source);
+    let source = crate::url::redact(source);
     let latest = LatestRelease::parse(&text, &source).map_err(|e| error_chain(&e))?;
     if let Some(c) = cached.filter(|c| c.tag == latest.tag) {
         // Releases never change: the sums already cached are the sums.
@@ -223,9 +286,13 @@ async fn check_latest(
     }
     let sums_location = sums_url(mirror, &latest);
     let sums = client
-        .get_text(&Location::parse(&sums_location))
+        .get_text(&Location::parse(&sums_location), release::MAX_SUMS_BYTES)
         .await
         .map_err(|e| error_chain(&e))?;
+    // Checked whole (a garbage file is an error), then kept as the lines used.
+    release::parse_sums(&sums, &latest.tag, &latest.asset_url_prefix, &sums_location)
+        .map_err(|e| error_chain(&e))?;
+    let sums = release::used_sums_lines(&sums, &latest.tag);
     let new = Cached {
         source,
         checked: now(),
@@ -234,7 +301,6 @@ async fn check_latest(
         validators,
         sums,
     };
-    builds_of(&new, &sums_location).map_err(|e| error_chain(&e))?;
     Ok(new)
 }
 
@@ -300,10 +366,10 @@ mod tests {
             sums: String::new(),
         };
         write_cache(&path, &c).unwrap();
-        assert!(read_cache(&path, "s").is_some());
-        assert!(read_cache(&path, "other").is_none());
+        assert!(read_cache(&path, "s").unwrap().is_some());
+        assert!(read_cache(&path, "other").unwrap().is_none());
         std::fs::write(&path, "{trunc").unwrap();
-        assert!(read_cache(&path, "s").is_none());
+        assert!(read_cache(&path, "s").is_err(), "damaged is not absent");
         // Only the cache file is there: no temporary file left beside it.
         assert_eq!(
             std::fs::read_dir(path.parent().unwrap()).unwrap().count(),

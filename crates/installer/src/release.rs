@@ -38,6 +38,7 @@ pub enum ReleaseError {
 
 impl LatestRelease {
     pub fn parse(text: &str, origin: &str) -> Result<LatestRelease, ReleaseError> {
+        let origin = &crate::url::redact(origin);
         let latest: LatestRelease =
             serde_json::from_str(text).map_err(|source| ReleaseError::Latest {
                 origin: origin.to_string(),
@@ -54,6 +55,30 @@ impl LatestRelease {
     }
 }
 
+/// The most of a `SHA256SUMS` pyman reads. A real one lists about 1,500
+/// assets in about 250 KB; 8 MiB leaves room for growth while an endless or
+/// huge answer (a broken or hostile server) costs a bounded read, not memory.
+pub const MAX_SUMS_BYTES: u64 = 8 << 20;
+
+/// The most of a `latest-release.json` pyman reads: the real one is 300 bytes.
+pub const MAX_LATEST_BYTES: u64 = 64 << 10;
+
+/// The lines of a `SHA256SUMS` that name builds pyman installs, so the cache
+/// keeps those and not the debug, full and PGO assets (or a server's junk).
+pub fn used_sums_lines(text: &str, tag: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some((_, name)) = line.split_once(char::is_whitespace)
+            && parse_asset(name.trim_start().trim_start_matches('*'), tag).is_some()
+        {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// The builds of one release from its `SHA256SUMS`. Assets pyman does not
 /// install (debug, full and PGO builds, other implementations) are skipped;
 /// a line that is not a checksum line is an error, so a garbage file never
@@ -64,6 +89,7 @@ pub fn parse_sums(
     asset_url_prefix: &str,
     origin: &str,
 ) -> Result<Vec<Build>, ReleaseError> {
+    let origin = &crate::url::redact(origin);
     let prefix = asset_url_prefix.trim_end_matches('/');
     let mut builds = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -82,7 +108,7 @@ pub fn parse_sums(
             return Err(bad());
         }
         if let Some(mut build) = parse_asset(name, tag) {
-            build.url = format!("{prefix}/{}", name.replace('+', "%2B"));
+            build.url = format!("{prefix}/{}", name.replace('+', "%2B")).into();
             build.sha256 = Some(sha.to_ascii_lowercase());
             builds.push(build);
         }
@@ -99,6 +125,16 @@ pub fn parse_sums(
 /// as a build (its URL and sha256 left empty). `None` for assets pyman does
 /// not install, or of another release.
 pub fn parse_asset(name: &str, tag: &str) -> Option<Build> {
+    // Every python-build-standalone asset name is made of these; anything
+    // else (`%2F`, `/`, `..` hidden in a field) is not an asset of theirs,
+    // and the name becomes a file name in `pyman mirror`.
+    if !crate::url::is_one_component(name)
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-'))
+    {
+        return None;
+    }
     let rest = name.strip_prefix("cpython-")?;
     let (version, rest) = rest.split_once('+')?;
     let rest = rest.strip_prefix(tag)?.strip_prefix('-')?;
@@ -116,9 +152,13 @@ pub fn parse_asset(name: &str, tag: &str) -> Option<Build> {
     let version: Version = version.parse().ok()?;
     let (cpu, platform) = rest.split_once('-')?;
     let (arch, level) = match cpu.strip_prefix("x86_64_") {
-        Some(level) => ("x86_64", Some(level)),
+        Some(level @ ("v2" | "v3" | "v4")) => ("x86_64", Some(level)),
+        Some(_) => return None,
         None => (cpu, None),
     };
+    if arch.is_empty() || !arch.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
     let (os, libc) = match platform {
         "unknown-linux-gnu" => ("linux", "gnu"),
         "unknown-linux-musl" => ("linux", "musl"),
@@ -135,7 +175,7 @@ pub fn parse_asset(name: &str, tag: &str) -> Option<Build> {
         arch: arch.to_string(),
         arch_level: level.map(str::to_string),
         libc: libc.to_string(),
-        url: String::new(),
+        url: crate::url::SafeUrl::default(),
         sha256: None,
         build: Some(tag.to_string()),
     })
@@ -198,6 +238,13 @@ mod tests {
             "pypy-3.10+20260814-x86_64-unknown-linux-gnu-install_only.tar.gz",
             "cpython-3.12.13+20260814-x86_64-unknown-freebsd-install_only.tar.gz",
             "SHA256SUMS",
+            // Hostile names: a path hidden in the CPU level, or anywhere.
+            "cpython-3.12.99+20260814-x86_64_v3%2F..%2F..%2Ftmp%2FESCAPED-unknown-linux-gnu-install_only.tar.gz",
+            "cpython-3.12.99+20260814-x86_64_v3/../../tmp/ESCAPED-unknown-linux-gnu-install_only.tar.gz",
+            "cpython-3.12.99+20260814-x86_64_v9-unknown-linux-gnu-install_only.tar.gz",
+            "cpython-3.12.99+20260814-x86_64_..-unknown-linux-gnu-install_only.tar.gz",
+            "cpython-3.12.99+20260814-a\\b-unknown-linux-gnu-install_only.tar.gz",
+            "cpython-3.12.99+20260814-x86_64-unknown-linux-gnu-install_only.tar.gz\u{1b}[2J",
         ] {
             assert!(parse_asset(skipped, "20260814").is_none(), "{skipped}");
         }
@@ -213,7 +260,7 @@ mod tests {
         let builds = parse_sums(&text, "20260814", PREFIX, "SHA256SUMS").unwrap();
         assert_eq!(builds.len(), 1);
         assert_eq!(
-            builds[0].url,
+            builds[0].url.expose(),
             format!(
                 "{PREFIX}/cpython-3.12.13%2B20260814-x86_64-unknown-linux-gnu-install_only.tar.gz"
             )
@@ -236,6 +283,29 @@ mod tests {
             parse_sums("", "20260814", PREFIX, "S"),
             Err(ReleaseError::Empty { .. })
         ));
+    }
+
+    #[test]
+    fn only_used_lines_are_kept() {
+        let sha = "b".repeat(64);
+        let text = format!(
+            "{sha}  cpython-3.12.13+20260814-x86_64-unknown-linux-gnu-install_only.tar.gz\n\
+             {sha}  cpython-3.12.13+20260814-x86_64-unknown-linux-gnu-debug-full.tar.zst\n\
+             junk\n"
+        );
+        assert_eq!(
+            used_sums_lines(&text, "20260814"),
+            format!("{sha}  cpython-3.12.13+20260814-x86_64-unknown-linux-gnu-install_only.tar.gz\n")
+        );
+    }
+
+    #[test]
+    fn origins_in_errors_are_redacted() {
+        let e = parse_sums("junk", "20260814", PREFIX, "http://ci:PASSWORD@m/20260814/SHA256SUMS")
+            .unwrap_err();
+        assert!(!e.to_string().contains("PASSWORD"), "{e}");
+        let e = LatestRelease::parse("{", "http://ci:PASSWORD@m/latest-release.json").unwrap_err();
+        assert!(!e.to_string().contains("PASSWORD"), "{e}");
     }
 
     #[test]

@@ -109,8 +109,14 @@ impl InventoryError {
     }
 }
 
-const HEADER: &str =
+const HEADER_V1: &str =
     "# pyman inventory v1: origin, version, variant, key, executable (tab-separated)";
+const HEADER: &str =
+    "# pyman inventory v2: origin, version, variant, key, executable (tab-separated); ends with `# end`";
+/// The last line of a v2 inventory: a file cut anywhere, even at a line's
+/// end, lacks it, so it is reported damaged instead of listing fewer
+/// interpreters (a misleading "not in the environment").
+const FOOTER: &str = "# end";
 
 impl Inventory {
     /// Reads the inventory; a missing file is an empty inventory.
@@ -131,6 +137,27 @@ impl Inventory {
     /// Parses the text form; the error is the 1-based line that is wrong.
     pub fn parse(text: &str) -> Result<Inventory, usize> {
         let mut interpreters = Vec::new();
+        let lines = text.lines().count();
+        if text.trim().is_empty() {
+            return Ok(Inventory::default());
+        }
+        // Every inventory pyman wrote starts with its header: anything else
+        // (a header cut short, another file) is damaged.
+        let v2 = text.starts_with(HEADER);
+        if !v2 && !text.starts_with(HEADER_V1) {
+            return Err(1);
+        }
+        if v2 && text.lines().rev().find(|l| !l.trim().is_empty()) != Some(FOOTER) {
+            return Err(lines.max(1));
+        }
+        // v1 had no footer: at least a cut inside a line shows.
+        if !v2
+            && text.starts_with(HEADER_V1)
+            && !text.ends_with('\n')
+            && text.lines().last().is_some_and(|l| !l.starts_with('#'))
+        {
+            return Err(lines);
+        }
         for (i, line) in text.lines().enumerate() {
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -180,6 +207,8 @@ impl Inventory {
                 i.executable.display()
             );
         }
+        out.push_str(FOOTER);
+        out.push('\n');
         out
     }
 
@@ -255,13 +284,41 @@ mod tests {
 
     #[test]
     fn corrupt_lines_are_reported() {
-        assert_eq!(Inventory::parse("# h\nmanaged\t3.12.1\n"), Err(2));
-        assert_eq!(Inventory::parse("alien\t3.12.1\tdefault\tk\t/x\n"), Err(1));
+        let h = HEADER_V1;
+        assert_eq!(Inventory::parse(&format!("{h}\nmanaged\t3.12.1\n")), Err(2));
         assert_eq!(
-            Inventory::parse("managed\t3.12.1\tdefault\tk\trelative\n"),
-            Err(1)
+            Inventory::parse(&format!("{h}\nalien\t3.12.1\tdefault\tk\t/x\n")),
+            Err(2)
         );
+        assert_eq!(
+            Inventory::parse(&format!("{h}\nmanaged\t3.12.1\tdefault\tk\trelative\n")),
+            Err(2)
+        );
+        assert_eq!(Inventory::parse("managed\t3.12.1\tdefault\tk\t/x\n"), Err(1));
         assert_eq!(Inventory::parse("").unwrap(), Inventory::default());
+    }
+
+    #[test]
+    fn a_truncated_inventory_is_damaged_wherever_it_was_cut() {
+        let inv = Inventory {
+            interpreters: vec![
+                interp(Origin::Managed, "3.12.1", "/m/cpython-3.12.1/bin/python3"),
+                interp(Origin::Pyenv, "3.11.7", "/p/3.11.7/bin/python3"),
+            ],
+        };
+        let text = inv.to_text();
+        assert_eq!(Inventory::parse(&text).unwrap().interpreters.len(), 2);
+        for cut in 1..text.len() - 1 {
+            assert!(
+                Inventory::parse(&text[..cut]).is_err(),
+                "cut at {cut}: {:?}",
+                &text[..cut]
+            );
+        }
+        // A v1 file (before the footer) still reads, unless cut mid-line.
+        let v1 = format!("{HEADER_V1}\nmanaged\t3.12.1\tdefault\tk\t/m/bin/python3\n");
+        assert_eq!(Inventory::parse(&v1).unwrap().interpreters.len(), 1);
+        assert!(Inventory::parse(&v1[..v1.len() - 4]).is_err());
     }
 
     #[test]

@@ -274,13 +274,35 @@ fn pins_and_venvs(app: &App, inventory: &Inventory, out: &mut Vec<Finding>) {
     }
 }
 
-/// Default venvs whose interpreter is gone.
+/// Default venvs whose interpreter is gone or whose `pyvenv.cfg` is
+/// damaged, and pyman's state files that cannot be read.
 fn default_venvs(app: &App, out: &mut Vec<Finding>) {
+    if let Err(e) = crate::venv::record::known(app.home()) {
+        out.push(Finding::problem("venvs", e.to_string(), e.hint()));
+    }
+    if let Err(e) = Inventory::read(&app.home().inventory_file()) {
+        out.push(Finding::problem("venvs", e.to_string(), e.hint()));
+    }
     let Ok(entries) = std::fs::read_dir(app.home().venvs()) else {
         return;
     };
     for e in entries.flatten() {
-        if let Ok(Some(info)) = read_venv(&e.path())
+        let path = e.path();
+        if !path.is_dir() || e.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if read_venv(&path).ok().flatten().is_none_or(|i| i.home.is_none()) {
+            out.push(Finding::problem(
+                "venvs",
+                format!(
+                    "the default venv `{}` is damaged (its `pyvenv.cfg` is missing or names no interpreter)",
+                    path.display()
+                ),
+                "`pyman venv --default --python VERSION` rebuilds it (its packages are listed first)",
+            ));
+            continue;
+        }
+        if let Ok(Some(info)) = read_venv(&path)
             && info.home.as_ref().is_some_and(|h| !h.exists())
         {
             out.push(Finding::problem(

@@ -25,7 +25,19 @@ pub fn installer(app: &App, reinstall: bool, args: &IndexArgs) -> Result<Install
     let mut options = Options::from_env(app.env());
     options.reinstall = reinstall;
     options.offline = args.offline;
-    options.cache = (!args.no_cache).then(|| crate::commands::cache::location(app));
+    options.cache = if args.no_cache {
+        None
+    } else {
+        let cache = crate::commands::cache::location(app);
+        match pyman_installer::cache::Cache::open(cache.root()) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                app.printer.warn(e.to_string());
+                app.printer.hint(e.hint());
+                None
+            }
+        }
+    };
     let creds = Credentials::from_env(app.env(), args.mirror.as_deref());
     if let Some(problem) = &creds.problem {
         app.printer.warn(format!(
@@ -53,7 +65,11 @@ pub async fn load_index(app: &App, installer: &Installer, args: &IndexArgs) -> R
                     "give `--downloads-json` a file (the `downloads.json` of a `pyman mirror` folder works), or drop `--offline`",
                 ));
             }
-            let text = installer.client().get_text(&location).await.map_err(|e| {
+            let text = installer
+                .client()
+                .get_text(&location, pyman_installer::index::MAX_INDEX_BYTES)
+                .await
+                .map_err(|e| {
                 hinted(
                     e,
                     "check `--downloads-json` / `PYMAN_DOWNLOADS_JSON`".to_string(),
@@ -81,6 +97,9 @@ pub async fn load_index(app: &App, installer: &Installer, args: &IndexArgs) -> R
                 refresh::fresh_builds(&client, app.home(), args.mirror.as_deref(), policy).await;
             for note in &fresh.notes {
                 app.printer.debug(note);
+            }
+            for warning in &fresh.warnings {
+                app.printer.warn(warning);
             }
             let mut index = Index::embedded();
             if let Some(tag) = &fresh.tag {
@@ -361,7 +380,7 @@ pub fn list_available(app: &App, args: &ListArgs) -> Result<ExitCode> {
                     "version": b.version.to_string(),
                     "variant": b.variant.name(),
                     "build": b.build,
-                    "url": pyman_installer::download::redact(&b.url),
+                    "url": b.url.redacted(),
                     "sha256": b.sha256,
                     "installed": is_installed(b),
                     "support": crate::status::support_json(b.version.major, b.version.minor, today),

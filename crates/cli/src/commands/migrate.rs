@@ -160,7 +160,10 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
         return Err(e.context("the venvs could not be swapped; the old venv and pin are unchanged"));
     }
     guard.0 = None;
-    venv::record::remember(app.home(), &target);
+    if let Err(e) = venv::record::remember(app.home(), &target) {
+        app.printer
+            .warn(format!("`{}` is not in pyman's list of venvs: {e:#}", target.display()));
+    }
     for older in kept_venvs(&project).into_iter().filter(|k| *k != keep) {
         let _ = fs::remove_dir_all(&older);
     }

@@ -56,9 +56,19 @@ pub fn run(app: &App, args: &MirrorArgs) -> Result<ExitCode> {
     let (mut present, mut fetched, mut from_cache) = (0usize, 0usize, 0usize);
     let mut done = Vec::new();
     for b in &builds {
-        let path = mirror::archive_path(&dir, b);
+        // Names come from the server: one that is not a plain file name is
+        // refused before anything is written.
+        let path = mirror::archive_path(&dir, b).map_err(|e| {
+            fail(
+                e.to_string(),
+                "the release files (`SHA256SUMS`, the downloads JSON) are damaged or hostile: check the mirror or `--downloads-json`",
+            )
+        })?;
         let sha = b.sha256.as_deref().unwrap_or_default();
-        let name = mirror::asset_name(b);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if path.is_file() && mirror::is_verified(&path, sha) {
             present += 1;
             app.printer.debug(format!("present and verified: {name}"));
@@ -66,7 +76,10 @@ pub fn run(app: &App, args: &MirrorArgs) -> Result<ExitCode> {
             continue;
         }
         if args.dry_run {
-            app.printer.data(format!("{}/{name}", mirror::tag(b)));
+            app.printer.data(format!(
+                "{}/{name}",
+                mirror::tag(b).unwrap_or_default()
+            ));
             fetched += 1;
             continue;
         }

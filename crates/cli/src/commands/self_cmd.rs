@@ -38,7 +38,8 @@ fn update(app: &App) -> Result<ExitCode> {
     let client = Client::new(std::time::Duration::from_secs(30))
         .map_err(|e| crate::error::hinted(e, None, 1))?;
     let get = |url: String| {
-        rt.block_on(client.get_text(&Location::parse(&url)))
+        // `VERSION` and `SHA256SUMS` are a few lines: 1 MiB bounds a bad answer.
+        rt.block_on(client.get_text(&Location::parse(&url), 1 << 20))
             .map_err(|e| {
                 crate::error::hinted(
                     e,

@@ -13,7 +13,19 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
     let inventory = app.refresh_inventory()?;
     let timeout = pyman_installer::Options::from_env(app.env()).lock_timeout;
     let mut removed = Vec::new();
-    let project_venvs: Vec<_> = crate::venv::record::known(app.home())
+    // A damaged list cannot say which projects would break: refused, unless forced.
+    let known = match crate::venv::record::known(app.home()) {
+        Ok(k) => k,
+        Err(e) if args.force => {
+            app.printer.warn(e.to_string());
+            Vec::new()
+        }
+        Err(e) => {
+            let hint = format!("{}; or `--force` removes it anyway", e.hint());
+            return Err(hinted(e, hint, 1));
+        }
+    };
+    let project_venvs: Vec<_> = known
         .into_iter()
         .filter(|k| !k.default)
         .collect();

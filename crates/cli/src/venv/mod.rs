@@ -134,7 +134,11 @@ pub fn create(base: &Base, target: &Path, options: &Options) -> Result<()> {
     fs::rename(build, target)?;
     // The temp folder is now the venv; do not let the guard delete it.
     let _ = tmp.keep();
-    record::remember(&base.pyman_home, target);
+    if let Err(e) = record::remember(&base.pyman_home, target) {
+        // The venv works; what it costs is `uninstall`'s protection of it.
+        crate::printer::Printer::new(false, false)
+            .warn(format!("`{}` is not in pyman's list of venvs: {e:#}", target.display()));
+    }
     Ok(())
 }
 

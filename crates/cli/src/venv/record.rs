@@ -39,45 +39,70 @@ fn file(home: &PymanHome) -> PathBuf {
     home.root().join("venvs.json")
 }
 
-fn read(home: &PymanHome) -> Vec<Record> {
-    std::fs::read_to_string(file(home))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
+/// `venvs.json` is there but cannot be read: never taken for an empty list
+/// (that would switch off `uninstall`'s protection) and never overwritten.
+#[derive(Debug, thiserror::Error)]
+#[error("pyman's list of venvs `{}` is damaged ({why}), so pyman cannot tell which projects use which interpreter", path.display())]
+pub struct Damaged {
+    pub path: PathBuf,
+    pub why: String,
+}
+
+impl Damaged {
+    pub fn hint(&self) -> String {
+        format!(
+            "restore `{0}` from a backup, or move it away (`mv {0} {0}.bad`) to start a new list; venvs made before are then no longer protected until `pyman venv --recreate` in each project",
+            self.path.display()
+        )
+    }
+}
+
+fn read(home: &PymanHome) -> Result<Vec<Record>, Damaged> {
+    let path = file(home);
+    let damaged = |why: String| Damaged {
+        path: path.clone(),
+        why,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| damaged(e.to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(damaged(e.to_string())),
+    }
 }
 
 /// Rewrites the list under a lock (several pyman processes create venvs).
-fn update(home: &PymanHome, change: impl FnOnce(&mut Vec<Record>)) -> std::io::Result<()> {
-    std::fs::create_dir_all(home.root())?;
+fn update(home: &PymanHome, change: impl FnOnce(&mut Vec<Record>)) -> anyhow::Result<()> {
+    fs_err::create_dir_all(home.root())?;
     let _lock = pyman_installer::lock::acquire(
         &home.root().join("venvs.lock"),
         "the list of venvs",
         Duration::from_secs(30),
         || {},
-    )
-    .map_err(std::io::Error::other)?;
-    let mut records = read(home);
+    )?;
+    let mut records = read(home)?;
     change(&mut records);
-    let text = serde_json::to_vec_pretty(&records).map_err(std::io::Error::other)?;
+    let text = serde_json::to_vec_pretty(&records)?;
     pyman_installer::atomic::write(&file(home), text)
+        .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", file(home).display()))
 }
 
-/// Remembers a venv pyman just created. Best effort: a venv is not less
-/// usable because the list could not be written.
-pub fn remember(home: &PymanHome, path: &Path) {
+/// Remembers a venv pyman just created. The venv is usable either way; a
+/// list that could not be written (or is damaged, and so is left alone) is
+/// the caller's warning.
+pub fn remember(home: &PymanHome, path: &Path) -> anyhow::Result<()> {
     // Absolute as given, not canonical: Windows' canonical form (`\\?\C:\…`)
     // would neither read well nor compare with `PYMAN_HOME`.
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let _ = update(home, |records| {
+    update(home, |records| {
         if !records.iter().any(|r| r.path == path) {
             records.push(Record { path });
         }
-    });
+    })
 }
 
 /// Every venv that still exists: those remembered, and every default venv.
-pub fn known(home: &PymanHome) -> Vec<Known> {
-    let records = read(home);
+pub fn known(home: &PymanHome) -> Result<Vec<Known>, Damaged> {
+    let records = read(home)?;
     let mut out: Vec<Known> = Vec::new();
     let mut gone = false;
     for r in &records {
@@ -109,7 +134,7 @@ pub fn known(home: &PymanHome) -> Vec<Known> {
         });
     }
     out.sort_by(|a, b| (a.default, &a.info.root).cmp(&(b.default, &b.info.root)));
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -134,11 +159,11 @@ mod tests {
         std::fs::create_dir_all(&bin).unwrap();
         let a = venv(&tmp.path().join("a/.venv"), &bin);
         let b = venv(&tmp.path().join("b/.venv"), &bin);
-        remember(&home, &a);
-        remember(&home, &b);
-        remember(&home, &a);
+        remember(&home, &a).unwrap();
+        remember(&home, &b).unwrap();
+        remember(&home, &a).unwrap();
         let d = venv(&home.venvs().join("cpython-3.12-x"), &bin);
-        let known = known(&home);
+        let known = known(&home).unwrap();
         let roots: Vec<_> = known
             .iter()
             .map(|k| (k.info.root.clone(), k.default))
@@ -151,11 +176,30 @@ mod tests {
 
         std::fs::remove_dir_all(tmp.path().join("b")).unwrap();
         assert_eq!(known_projects(&home), vec![a]);
-        assert_eq!(read(&home).len(), 1, "the deleted one is forgotten");
+        assert_eq!(read(&home).unwrap().len(), 1, "the deleted one is forgotten");
+    }
+
+    #[test]
+    fn a_damaged_list_is_an_error_and_is_never_overwritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = PymanHome::new(tmp.path().join("pyman"));
+        let bin = tmp.path().join("py/bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let a = venv(&tmp.path().join("a/.venv"), &bin);
+        remember(&home, &a).unwrap();
+        let full = std::fs::read_to_string(file(&home)).unwrap();
+        let truncated = &full[..full.len() / 2];
+        std::fs::write(file(&home), truncated).unwrap();
+        let e = known(&home).unwrap_err();
+        assert!(e.to_string().contains("venvs.json"), "{e}");
+        let b = venv(&tmp.path().join("b/.venv"), &bin);
+        assert!(remember(&home, &b).is_err());
+        assert_eq!(std::fs::read_to_string(file(&home)).unwrap(), truncated);
     }
 
     fn known_projects(home: &PymanHome) -> Vec<PathBuf> {
         known(home)
+            .unwrap()
             .into_iter()
             .filter(|k| !k.default)
             .map(|k| k.info.root)
