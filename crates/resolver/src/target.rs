@@ -415,9 +415,14 @@ fn lookup(
                 }
                 searched.push(bin);
             }
+            // Missing, or damaged (no `pyvenv.cfg`, or one naming no
+            // interpreter): made (or rebuilt) on first need, never silently
+            // skipped for the bare interpreter.
             Ok(None) => missing_default_venv = Some(root),
-            // Built from another interpreter (a folder reused), or unreadable:
-            // not this interpreter's; `pyman doctor` reports it.
+            Ok(Some(venv)) if venv.home.is_none() => missing_default_venv = Some(root),
+            Err(_) => missing_default_venv = Some(root),
+            // Built from another interpreter (a folder reused): not this
+            // interpreter's; `pyman doctor` reports it.
             _ => {}
         }
     }

@@ -240,6 +240,16 @@ async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
                     "`{key}` is already installed at `{}` (`--reinstall` replaces it)",
                     path.display()
                 ));
+                // An earlier install whose default venv failed (a full disk)
+                // gets it now.
+                if let Some(i) = managed_interpreter(&key, &path)
+                    && !crate::venv::default_venv_path(app.home(), &i)
+                        .join("pyvenv.cfg")
+                        .is_file()
+                {
+                    changed = true;
+                    installed_keys.push(key);
+                }
             }
             Err(e) => {
                 failed += 1;
@@ -268,10 +278,32 @@ async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
                     .printer
                     .info(format!("Created its default venv `{}`", path.display())),
                 Ok(None) => {}
-                Err(e) => app.printer.warn(format!(
-                    "the default venv of Python {} was not created: {e:#}",
-                    i.version_string()
-                )),
+                Err(e) => {
+                    // The interpreter is installed, but `pip` outside
+                    // projects would have nowhere to go: a failure.
+                    failed += 1;
+                    app.printer.error(format!(
+                        "the default venv of Python {} was not created: {e:#}",
+                        i.version_string()
+                    ));
+                    let full = e.chain().any(|c| {
+                        c.downcast_ref::<std::io::Error>()
+                            .is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull)
+                    }) || format!("{e:#}").contains("No space left");
+                    app.printer.hint(format!(
+                        "{}then `pyman install {}` (or `pyman venv --default --python {}`) creates it",
+                        if full {
+                            format!(
+                                "the disk is full: free space where `{}` lives, ",
+                                app.home().venvs().display()
+                            )
+                        } else {
+                            String::new()
+                        },
+                        i.version_string(),
+                        i.version_string()
+                    ));
+                }
             }
         }
         // Default venvs add no interpreter: the inventory just read is current.
@@ -281,6 +313,18 @@ async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// The interpreter of a managed install folder, from its metadata.
+fn managed_interpreter(key: &str, path: &std::path::Path) -> Option<pyman_resolver::Interpreter> {
+    let meta = pyman_installer::managed::InstallMetadata::read(path).ok()?;
+    Some(pyman_resolver::Interpreter {
+        key: key.to_string(),
+        version: meta.version()?,
+        variant: meta.variant(),
+        origin: pyman_resolver::inventory::Origin::Managed,
+        executable: pyman_installer::managed::executable(path),
     })
 }
 
@@ -334,25 +378,35 @@ pub fn list_available(app: &App, args: &ListArgs) -> Result<ExitCode> {
         Some(text) => Some(crate::error::parse_request(text)?),
         None => None,
     };
+    let host = &installer.host;
     let mut builds: Vec<&Build> = index
-        .for_host(&installer.host)
+        .for_host(host)
         .filter(|b| {
             request
                 .as_ref()
                 .is_none_or(|r| r.matches(&b.version, b.variant))
         })
         .collect();
-    // Finals first within a minor, so the newest patch leads its group.
+    // One sort: minors newest first, finals before prereleases within a
+    // minor, versions newest first, then, among builds of one version, the
+    // one `install` would pick (best CPU level, preferred archive, newest
+    // tag) first. Then one pass keeps the first of each group: linear in
+    // the builds after the sort, however many versions are listed.
     builds.sort_by(|a, b| {
         (b.version.major, b.version.minor)
             .cmp(&(a.version.major, a.version.minor))
             .then(a.variant.cmp(&b.variant))
             .then(a.version.is_prerelease().cmp(&b.version.is_prerelease()))
             .then(b.version.cmp(&a.version))
+            .then(
+                host.level_rank(b.arch_level.as_deref())
+                    .cmp(&host.level_rank(a.arch_level.as_deref())),
+            )
+            .then(a.archive_rank().cmp(&b.archive_rank()))
+            .then(b.build.cmp(&a.build))
     });
-    // One line per version and variant (the build `install` would pick); by
-    // default only the newest of each minor, a prerelease only where a minor
-    // has nothing else yet.
+    // One line per version and variant; by default only the newest of each
+    // minor, a prerelease only where a minor has nothing else yet.
     let mut seen = std::collections::HashSet::new();
     let picks: Vec<&Build> = builds
         .into_iter()
@@ -362,10 +416,6 @@ pub fn list_available(app: &App, args: &ListArgs) -> Result<ExitCode> {
             } else {
                 seen.insert((None, b.variant, b.version.major, b.version.minor))
             }
-        })
-        .filter_map(|b| {
-            let exact: VersionRequest = b.version_string().parse().ok()?;
-            index.find(&exact, &installer.host)
         })
         .collect();
     let today = crate::status::today(app);

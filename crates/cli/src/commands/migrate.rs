@@ -22,8 +22,8 @@ use crate::venv::migrate::{kept_venvs, pip, pip_errors, relocate, swap, venv_pyt
 use crate::venv::requirements::{self, Plan};
 use crate::venv::{self, Base, Options};
 
-/// Where the new venv is built, beside the old one.
-const BUILDING: &str = ".venv.migrating";
+/// Where the new venv is built, beside the old one: `.venv.migrating`.
+const BUILDING_SUFFIX: &str = "migrating";
 
 pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
     let request = crate::error::parse_request(&args.request)?;
@@ -36,7 +36,17 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
         .and_then(Selection::project_dir)
         .unwrap_or(app.cwd())
         .to_path_buf();
-    let target = project.join(PROJECT_VENV);
+    // Two migrations of one project at once would delete each other's
+    // half-built venv: the second waits for the first.
+    let _lock = project_lock(app, &project)?;
+    let link = project.join(PROJECT_VENV);
+    // A `.venv` that is a link is migrated where it points: the new venv is
+    // built beside the real folder, and the link keeps pointing at it.
+    let target = if std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()) {
+        fs::canonicalize(&link)?
+    } else {
+        link.clone()
+    };
     let Some(old) = read_venv(&target).ok().flatten() else {
         return Err(fail(
             format!("there is no venv to migrate at `{}`", target.display()),
@@ -68,6 +78,18 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
             target.display(),
             interpreter.version_string()
         ));
+        // A migration killed between the swap and the pin left the old pin:
+        // finish it.
+        if let Some(sel) = &selection
+            && !sel.request.matches(&interpreter.version, interpreter.variant)
+        {
+            let pin = rewrite_pin(Some(sel), &project, &request, &interpreter)?;
+            app.printer.success(format!(
+                "Pinned `{}` in `{}`, as the venv already uses it",
+                pin.written,
+                pin.path.display()
+            ));
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let old_version = old.version.clone().unwrap_or_else(|| "unknown".into());
@@ -104,7 +126,7 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
     let flag = Arc::clone(&interrupted);
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
 
-    let build = project.join(BUILDING);
+    let build = sibling(&target, BUILDING_SUFFIX);
     if build.exists() {
         // Left by a migration that was killed.
         fs::remove_dir_all(&build)?;
@@ -152,20 +174,30 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
     }
     relocate(&build, &target)?;
 
-    // Everything installed: the pin, then the venvs.
-    let pin = rewrite_pin(selection.as_ref(), &project, &request, &interpreter)?;
-    let keep = project.join(format!(".venv.old-{old_minor}"));
+    // Everything installed: older kept venvs go first, then the venvs are
+    // swapped, and the pin is written last. Killed at any step, the project
+    // is consistent (old venv and old pin), or has the new venv and the old
+    // pin, which the next `pyman migrate` finishes by writing the pin.
+    let keep = sibling(&target, &format!("old-{old_minor}"));
+    for older in kept_venvs(&target) {
+        fs::remove_dir_all(&older)?;
+    }
     if let Err(e) = swap(&build, &target, &keep) {
-        pin.restore();
         return Err(e.context("the venvs could not be swapped; the old venv and pin are unchanged"));
     }
     guard.0 = None;
+    let pin = rewrite_pin(selection.as_ref(), &project, &request, &interpreter).with_context(
+        || {
+            format!(
+                "`{}` now uses Python {}, but its pin was not rewritten: run `pyman migrate {request}` again to write it",
+                target.display(),
+                interpreter.version_string()
+            )
+        },
+    )?;
     if let Err(e) = venv::record::remember(app.home(), &target) {
         app.printer
             .warn(format!("`{}` is not in pyman's list of venvs: {e:#}", target.display()));
-    }
-    for older in kept_venvs(&project).into_iter().filter(|k| *k != keep) {
-        let _ = fs::remove_dir_all(&older);
     }
     crate::commands::rehash::after_change(app)?;
     app.printer.success(format!(
@@ -301,21 +333,44 @@ fn dry_run(app: &App, base: &Base, plan: &Plan, scratch: &Path, reqs: &Path) -> 
     Ok(ExitCode::from(1))
 }
 
-/// The pin as it was, to put back if the swap fails.
+/// The pin written.
 struct Pin {
     path: PathBuf,
-    before: Option<String>,
     /// The line written.
     written: String,
 }
 
-impl Pin {
-    fn restore(&self) {
-        let _ = match &self.before {
-            Some(text) => write_atomic(&self.path, text),
-            None => std::fs::remove_file(&self.path).map_err(Into::into),
-        };
+/// `.venv` → `.venv.<suffix>`, in the same folder (for a linked `.venv`,
+/// beside the folder it points at).
+fn sibling(venv: &Path, suffix: &str) -> PathBuf {
+    let name = venv
+        .file_name()
+        .map_or_else(|| PROJECT_VENV.into(), |n| n.to_string_lossy().into_owned());
+    venv.with_file_name(format!("{name}.{suffix}"))
+}
+
+/// The project's migrate lock, in pyman's data folder (nothing is added to
+/// the project), named by a hash of the project's path.
+fn project_lock(app: &App, project: &Path) -> Result<pyman_installer::lock::FileLock> {
+    let real = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in real.as_os_str().as_encoded_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
     }
+    let path = app.home().locks().join(format!("migrate-{h:016x}.lock"));
+    let timeout = pyman_installer::Options::from_env(app.env()).lock_timeout;
+    let printer = app.printer;
+    pyman_installer::lock::acquire(&path, "a migration of this project", timeout, || {
+        printer.info(format!(
+            "Waiting for another `pyman migrate` in `{}` to finish",
+            project.display()
+        ));
+    })
+    .map_err(|e| {
+        let hint = e.hint();
+        crate::error::hinted(e, hint, 1)
+    })
 }
 
 /// Rewrites the line that selected the old Python, keeping the file's kind
@@ -340,8 +395,7 @@ fn rewrite_pin(
             FileKind::PythonVersion,
         ),
     };
-    let before = std::fs::read_to_string(&path).ok();
-    let text = before.clone().unwrap_or_default();
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let new_line = match kind {
         FileKind::ToolVersions => {
@@ -380,7 +434,6 @@ fn rewrite_pin(
     write_atomic(&path, &(lines.join("\n") + "\n"))?;
     Ok(Pin {
         path,
-        before,
         written: new_line,
     })
 }

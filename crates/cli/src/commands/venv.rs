@@ -183,7 +183,14 @@ fn prune(app: &App) -> Result<ExitCode> {
         .flatten()
         .and_then(|s| s.project_dir().map(Path::to_path_buf))
         .unwrap_or_else(|| app.cwd().to_path_buf());
-    let kept = venv::migrate::kept_venvs(&project);
+    // A linked `.venv` keeps its old venvs beside the folder it points at.
+    let venv_path = project.join(PROJECT_VENV);
+    let mut kept = venv::migrate::kept_venvs(&venv_path);
+    if let Ok(real) = std::fs::canonicalize(&venv_path)
+        && real != venv_path
+    {
+        kept.extend(venv::migrate::kept_venvs(&real));
+    }
     for k in &kept {
         fs_err::remove_dir_all(k)?;
         app.printer.info(format!("Removed `{}`", k.display()));

@@ -135,11 +135,14 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
     Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 
-/// Old venvs kept by earlier migrations: `.venv.old-3.12`, …
-pub fn kept_venvs(project: &Path) -> Vec<PathBuf> {
-    super::entries_named(project, |p, name| {
-        p.is_dir() && name.starts_with(".venv.old-")
-    })
+/// Old venvs kept by earlier migrations of the venv at `venv`:
+/// `.venv.old-3.12`, … beside it (beside the real folder, for a linked one).
+pub fn kept_venvs(venv: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (venv.parent(), venv.file_name()) else {
+        return Vec::new();
+    };
+    let prefix = format!("{}.old-", name.to_string_lossy());
+    super::entries_named(dir, |p, n| p.is_dir() && n.starts_with(&prefix))
 }
 
 #[cfg(test)]
@@ -186,6 +189,6 @@ mod tests {
         assert_eq!(std::fs::read_to_string(target.join("mark")).unwrap(), "new");
         assert_eq!(std::fs::read_to_string(keep.join("mark")).unwrap(), "old");
         assert!(!build.exists());
-        assert_eq!(kept_venvs(dir.path()), vec![keep]);
+        assert_eq!(kept_venvs(&target), vec![keep]);
     }
 }

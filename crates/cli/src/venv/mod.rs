@@ -357,8 +357,28 @@ pub fn third_party_packages(interpreter: &Interpreter) -> Vec<String> {
 /// so does the system's Python, whose distribution packages are part of it.
 pub fn ensure_default(home: &PymanHome, interpreter: &Interpreter) -> Result<Option<PathBuf>> {
     let path = default_venv_path(home, interpreter);
-    if read_venv(&path).ok().flatten().is_some() {
+    if is_whole(&path) {
         return Ok(None);
+    }
+    // Many shims may meet a missing default venv at once (a CI job's first
+    // `python` calls): one builds it, the others wait, look again, and take
+    // the finished venv as theirs.
+    let name = path
+        .file_name()
+        .map_or_else(|| "default".into(), |n| n.to_string_lossy().into_owned());
+    let lock_timeout = pyman_installer::Options::from_env(&pyman_resolver::Env::Process)
+        .lock_timeout;
+    let _lock = pyman_installer::lock::acquire(
+        &home.locks().join(format!("venv-{name}.lock")),
+        &format!("the default venv `{name}`"),
+        lock_timeout,
+        || {},
+    )?;
+    if is_whole(&path) {
+        return Ok(None);
+    }
+    if std::fs::symlink_metadata(&path).is_ok() {
+        set_aside_damaged(home, &path, &name)?;
     }
     let base = Base::new(home, interpreter);
     let system_site_packages = match interpreter.origin {
@@ -381,4 +401,37 @@ pub fn ensure_default(home: &PymanHome, interpreter: &Interpreter) -> Result<Opt
         },
     )?;
     Ok(Some(path))
+}
+
+/// A venv whose `pyvenv.cfg` is there and names its interpreter.
+fn is_whole(path: &Path) -> bool {
+    read_venv(path)
+        .ok()
+        .flatten()
+        .is_some_and(|v| v.home.is_some())
+}
+
+/// A damaged default venv (its `pyvenv.cfg` gone or garbled) is moved to
+/// `venvs/.damaged/` with a warning that lists what it held, so it can be
+/// rebuilt in its place and nothing is lost.
+fn set_aside_damaged(home: &PymanHome, path: &Path, name: &str) -> Result<()> {
+    let packages = installed_packages(path);
+    let aside_dir = home.venvs().join(".damaged");
+    fs::create_dir_all(&aside_dir)?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let aside = aside_dir.join(format!("{name}-{stamp}"));
+    fs::rename(path, &aside)?;
+    let held = if packages.is_empty() {
+        "no packages".to_string()
+    } else {
+        packages.join(" ")
+    };
+    crate::printer::Printer::new(false, false).warn(format!(
+        "the default venv `{}` was damaged (no usable `pyvenv.cfg`); it is rebuilt, and the old one is kept at `{}`. It held: {held}",
+        path.display(),
+        aside.display()
+    ));
+    Ok(())
 }
