@@ -180,6 +180,12 @@ impl TestContext {
         cmd
     }
 
+    /// A command for `program` with this context's environment, in `cwd`
+    /// (relative to the work folder), to spawn by hand.
+    pub fn command_for(&self, program: &Path, cwd: &str) -> Command {
+        self.command(program, &self.dir(cwd))
+    }
+
     /// `pyman ARGS` in `cwd` (relative to the work folder).
     pub fn pyman(&self, cwd: &str, args: &[&str]) -> Out {
         self.pyman_env(cwd, args, &[])

@@ -9,6 +9,7 @@ mod clean;
 mod common;
 mod fixtures;
 mod fleet;
+mod hostile;
 mod install;
 mod migrate;
 mod nginx;

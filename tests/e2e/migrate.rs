@@ -356,3 +356,117 @@ fn interpreters_know_their_venvs_and_uninstall_protects_them() {
         .stderr_has("stop working");
     ctx.pyman("", &["venv", "--list"]).ok().stdout_has("stale");
 }
+
+#[test]
+fn killed_at_any_step_the_project_stays_consistent_and_a_rerun_finishes() {
+    let Some(p) = project(&[]) else { return };
+    // An older kept venv, which the migration clears before the swap.
+    let older = p.ctx.work.join("proj/.venv.old-2.7");
+    std::fs::create_dir_all(&older).unwrap();
+    for step in ["built", "cleared", "swapped"] {
+        let mut env = p.pip_env().to_vec();
+        env.push(("PYMAN_TEST_CRASH_AT", step));
+        let out = p.ctx.pyman_env("proj", &["migrate", &p.new.minor], &env);
+        assert_ne!(out.code, Some(0), "{step}: it died\n{out}");
+        let venv = p.venv_version();
+        let pin = p.pin();
+        // Either the old venv and the old pin, or the new venv (after the
+        // swap) with the old pin; never a venv the pin cannot explain.
+        let consistent = (venv == p.old.version && pin.trim() == p.old.minor)
+            || (step == "swapped" && venv == p.new.version);
+        assert!(consistent, "{step}: venv {venv}, pin {pin}");
+        if venv == p.old.version {
+            p.python("import alpha, beta").ok();
+        }
+        if step != "built" {
+            assert!(!older.exists(), "{step}: older kept venvs go first");
+        }
+    }
+    // The run killed after the swap left the old pin: a rerun writes it.
+    p.migrate(&[&p.new.minor]).ok().stderr_has("Pinned");
+    assert_eq!(p.pin().trim(), p.new.minor);
+    p.python("import alpha, beta, gamma").ok();
+    // A migration that died left `.venv.migrating`: the next one starts clean.
+    assert!(!p.ctx.work.join("proj/.venv.migrating").exists());
+}
+
+#[test]
+fn two_migrations_at_once_take_turns() {
+    let Some(p) = project(&[]) else { return };
+    let marker = p.ctx.work.join("first-is-building");
+    let mut env = p.pip_env().to_vec();
+    let marker_s = marker.display().to_string();
+    env.push(("GAMMA_MARKER", marker_s.as_str()));
+    env.push(("GAMMA_SLEEP", "2"));
+    let mut first = p.ctx.command_for(&crate::common::pyman_bin(), "proj");
+    first.args(["migrate", &p.new.minor]);
+    for (k, v) in &env {
+        first.env(k, v);
+    }
+    let first = first
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !marker.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first migration never built gamma"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // The second waits for the first, then finds the work done.
+    let second = p.migrate(&[&p.new.minor]);
+    let first = Out::from(first.wait_with_output().unwrap());
+    first.ok().stderr_has("Migrated");
+    second
+        .ok()
+        .stderr_has("Waiting for another `pyman migrate`")
+        .stderr_has("already uses");
+    assert_eq!(p.venv_version(), p.new.version);
+    p.python("import alpha, beta, gamma").ok();
+}
+
+#[test]
+fn a_linked_venv_is_migrated_where_it_points_and_prune_removes_what_it_kept() {
+    let Some(p) = project(&[]) else { return };
+    let proj = p.ctx.work.join("proj");
+    let real = p.ctx.work.join("venvs/proj");
+    std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+    // Move the venv elsewhere and link it, as some users keep venvs.
+    p.ctx
+        .pyman_env(
+            "proj",
+            &[
+                "venv",
+                &real.display().to_string(),
+                "--python",
+                &p.old.minor,
+            ],
+            &[],
+        )
+        .ok();
+    std::fs::remove_dir_all(proj.join(".venv")).unwrap();
+    std::os::unix::fs::symlink(&real, proj.join(".venv")).unwrap();
+    p.ctx
+        .run_env("proj", "pip", &["install", "alpha", "beta"], &p.pip_env())
+        .ok();
+    p.migrate(&[&p.new.minor]).ok().stderr_has("Migrated");
+    let link = std::fs::read_link(proj.join(".venv")).unwrap();
+    assert_eq!(link, real, "the link still points at the same folder");
+    assert_eq!(p.venv_version(), p.new.version);
+    p.python("import alpha, beta").ok();
+    let kept = p.ctx.work.join(format!("venvs/proj.old-{}", p.old.minor));
+    assert!(
+        kept.join("pyvenv.cfg").is_file(),
+        "kept beside the real folder"
+    );
+    assert!(!proj.join(format!(".venv.old-{}", p.old.minor)).exists());
+    p.ctx.pyman("proj", &["venv", "--prune"]).ok();
+    assert!(
+        !kept.exists(),
+        "prune removed the kept venv, not just a link"
+    );
+    assert!(real.join("pyvenv.cfg").is_file());
+}

@@ -18,6 +18,11 @@ pub enum Fault {
     Truncate(usize),
     /// Send the body in small pieces with a pause between them.
     Slow(Duration),
+    /// Answer 200 with the body as `text/html` (a web interface's page).
+    Html,
+    /// Answer 200 with no length and send the body again and again until
+    /// the client hangs up (at most 4 GiB, so the loop always ends).
+    Endless,
 }
 
 #[derive(Default)]
@@ -189,6 +194,24 @@ fn handle(mut conn: TcpStream, state: &Mutex<State>) {
                     return;
                 }
                 std::thread::sleep(pause);
+            }
+        }
+        Some(Fault::Html) => {
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = conn.write_all(&body);
+        }
+        Some(Fault::Endless) => {
+            let _ = write!(conn, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+            let mut sent = 0usize;
+            while sent < 4 << 30 {
+                if body.is_empty() || conn.write_all(&body).is_err() {
+                    return;
+                }
+                sent += body.len();
             }
         }
         None => {

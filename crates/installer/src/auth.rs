@@ -27,7 +27,9 @@ pub struct Credentials {
 
 /// Credentials that would cross the network in clear text.
 #[derive(Debug, thiserror::Error)]
-#[error("refusing to send credentials to `{url}` over plain http: anyone on the network could read them")]
+#[error(
+    "refusing to send credentials to `{url}` over plain http: anyone on the network could read them"
+)]
 pub struct InsecureCredentials {
     pub url: SafeUrl,
     /// `host:port`.
@@ -38,7 +40,8 @@ impl InsecureCredentials {
     pub fn hint(&self) -> String {
         format!(
             "use `https://`, or, on a network you trust, allow this host with `{}={}`",
-            env::PYMAN_INSECURE_HOST, self.host
+            env::PYMAN_INSECURE_HOST,
+            self.host
         )
     }
 }
@@ -233,17 +236,45 @@ mod tests {
             .request(&http, &SafeUrl::new("http://ci:PASSWORD@m.example/x"))
             .unwrap_err();
         assert!(!e.to_string().contains("PASSWORD"), "{e}");
-        assert!(e.hint().contains("PYMAN_INSECURE_HOST=m.example:80"), "{}", e.hint());
-        assert!(creds.request(&http, &SafeUrl::new("http://m.example/x")).is_err());
+        assert!(
+            e.hint().contains("PYMAN_INSECURE_HOST=m.example:80"),
+            "{}",
+            e.hint()
+        );
+        assert!(
+            creds
+                .request(&http, &SafeUrl::new("http://m.example/x"))
+                .is_err()
+        );
         // No credentials, loopback, https: all fine.
-        assert!(creds.request(&http, &SafeUrl::new("http://other.example/x")).is_ok());
-        assert!(creds.request(&http, &SafeUrl::new("http://u:p@127.0.0.1:8/x")).is_ok());
-        assert!(creds.request(&http, &SafeUrl::new("http://u:p@localhost/x")).is_ok());
-        assert!(creds.request(&http, &SafeUrl::new("https://u:p@m.example/x")).is_ok());
+        assert!(
+            creds
+                .request(&http, &SafeUrl::new("http://other.example/x"))
+                .is_ok()
+        );
+        assert!(
+            creds
+                .request(&http, &SafeUrl::new("http://u:p@127.0.0.1:8/x"))
+                .is_ok()
+        );
+        assert!(
+            creds
+                .request(&http, &SafeUrl::new("http://u:p@localhost/x"))
+                .is_ok()
+        );
+        assert!(
+            creds
+                .request(&http, &SafeUrl::new("https://u:p@m.example/x"))
+                .is_ok()
+        );
         let trusted = Credentials {
             insecure_hosts: vec!["m.example".into()],
             ..Credentials::default()
         };
-        assert!(trusted.request(&http, &SafeUrl::new("http://u:p@m.example/x")).is_ok());
+        assert!(
+            trusted
+                .request(&http, &SafeUrl::new("http://u:p@m.example/x"))
+                .is_ok()
+        );
     }
 }

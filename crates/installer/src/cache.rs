@@ -128,9 +128,7 @@ impl Cache {
                 fsafe::share(dir, self.sharing, true);
             }
         }
-        fsafe::temp_builder()
-            .prefix("download-")
-            .tempfile_in(tmp)
+        fsafe::temp_builder().prefix("download-").tempfile_in(tmp)
     }
 
     /// Moves a fully written, verified archive into the cache.

@@ -408,7 +408,10 @@ impl Client {
 }
 
 /// The response if it succeeded, else the error its status means.
-fn check_status(url: &SafeUrl, resp: reqwest::Response) -> Result<reqwest::Response, DownloadError> {
+fn check_status(
+    url: &SafeUrl,
+    resp: reqwest::Response,
+) -> Result<reqwest::Response, DownloadError> {
     let status = resp.status();
     if status.is_success() {
         return Ok(resp);

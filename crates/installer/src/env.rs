@@ -34,3 +34,6 @@ pub const NETRC: &str = "NETRC";
 /// credentials over plain `http://`, as pip's `--trusted-host`. Loopback
 /// always may; any other host gets them only over `https://` unless named here.
 pub const PYMAN_INSECURE_HOST: &str = "PYMAN_INSECURE_HOST";
+/// Tests only: `pyman migrate` dies at once (as by `kill -9`) at this step
+/// (`built`, `cleared`, `swapped`), to prove each step leaves a consistent project.
+pub const PYMAN_TEST_CRASH_AT: &str = "PYMAN_TEST_CRASH_AT";

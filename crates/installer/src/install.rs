@@ -13,7 +13,6 @@ use pyman_resolver::{Env, PymanHome, Version};
 use crate::auth::Credentials;
 use crate::cache::{Cache, Tee};
 use crate::download::{Client, DownloadError, Location, Progress, Streamed};
-use crate::url::SafeUrl;
 use crate::env;
 use crate::extract::{self, ArchiveKind, ExtractError, Limits};
 use crate::host::Host;
@@ -22,6 +21,7 @@ use crate::lock::{self, LockError};
 use crate::managed::{self, InstallMetadata};
 use crate::probe;
 use crate::scratch::{self, Scratch};
+use crate::url::SafeUrl;
 
 /// Tunables, from the environment.
 #[derive(Debug, Clone)]
@@ -136,7 +136,10 @@ impl InstallError {
                 "download the archive yourself and install it with `pyman install PATH --sha256 HEX`".into()
             }
             InstallError::Download { source, .. } => match source {
-                DownloadError::Unauthorized { .. } => source.hint(),
+                DownloadError::Unauthorized { .. }
+                | DownloadError::Insecure(_)
+                | DownloadError::Html { .. }
+                | DownloadError::TooLarge { .. } => source.hint(),
                 DownloadError::NotFound { .. } => {
                     "the build is not at that address: check `--mirror` / `PYMAN_MIRROR` and `--downloads-json`, or see `pyman list --available`".into()
                 }
@@ -303,9 +306,8 @@ impl Installer {
         source: &str,
         sha256: Option<&str>,
     ) -> Result<Outcome, InstallError> {
-        let kind = ArchiveKind::from_name(source).ok_or_else(|| InstallError::UnknownArchive {
-            url: source.into(),
-        })?;
+        let kind = ArchiveKind::from_name(source)
+            .ok_or_else(|| InstallError::UnknownArchive { url: source.into() })?;
         self.prepare()?;
         let scratch = Scratch::new(&self.home, "archive").map_err(io_err(&self.home.scratch()))?;
         let location = Location::parse(source);

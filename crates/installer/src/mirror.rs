@@ -35,8 +35,7 @@ impl Platforms {
                 let p = p
                     .strip_prefix("macos-")
                     .map_or_else(|| p.clone(), |rest| format!("darwin-{rest}"));
-                b.triple() == p
-                    || asset_name(b).is_some_and(|n| n.contains(&format!("-{p}-")))
+                b.triple() == p || asset_name(b).is_some_and(|n| n.contains(&format!("-{p}-")))
             }),
             Platforms::All => true,
         }
@@ -349,7 +348,11 @@ mod tests {
         let e = archive_path(dir.path(), &b).unwrap_err();
         assert!(e.to_string().contains("../../tmp"), "{e}");
         b.build = Some("20240726".into());
-        assert!(archive_path(dir.path(), &b).unwrap().starts_with(dir.path()));
+        assert!(
+            archive_path(dir.path(), &b)
+                .unwrap()
+                .starts_with(dir.path())
+        );
     }
 
     #[test]

@@ -295,14 +295,21 @@ mod tests {
         );
         assert_eq!(
             used_sums_lines(&text, "20260814"),
-            format!("{sha}  cpython-3.12.13+20260814-x86_64-unknown-linux-gnu-install_only.tar.gz\n")
+            format!(
+                "{sha}  cpython-3.12.13+20260814-x86_64-unknown-linux-gnu-install_only.tar.gz\n"
+            )
         );
     }
 
     #[test]
     fn origins_in_errors_are_redacted() {
-        let e = parse_sums("junk", "20260814", PREFIX, "http://ci:PASSWORD@m/20260814/SHA256SUMS")
-            .unwrap_err();
+        let e = parse_sums(
+            "junk",
+            "20260814",
+            PREFIX,
+            "http://ci:PASSWORD@m/20260814/SHA256SUMS",
+        )
+        .unwrap_err();
         assert!(!e.to_string().contains("PASSWORD"), "{e}");
         let e = LatestRelease::parse("{", "http://ci:PASSWORD@m/latest-release.json").unwrap_err();
         assert!(!e.to_string().contains("PASSWORD"), "{e}");

@@ -111,8 +111,7 @@ impl InventoryError {
 
 const HEADER_V1: &str =
     "# pyman inventory v1: origin, version, variant, key, executable (tab-separated)";
-const HEADER: &str =
-    "# pyman inventory v2: origin, version, variant, key, executable (tab-separated); ends with `# end`";
+const HEADER: &str = "# pyman inventory v2: origin, version, variant, key, executable (tab-separated); ends with `# end`";
 /// The last line of a v2 inventory: a file cut anywhere, even at a line's
 /// end, lacks it, so it is reported damaged instead of listing fewer
 /// interpreters (a misleading "not in the environment").
@@ -294,7 +293,10 @@ mod tests {
             Inventory::parse(&format!("{h}\nmanaged\t3.12.1\tdefault\tk\trelative\n")),
             Err(2)
         );
-        assert_eq!(Inventory::parse("managed\t3.12.1\tdefault\tk\t/x\n"), Err(1));
+        assert_eq!(
+            Inventory::parse("managed\t3.12.1\tdefault\tk\t/x\n"),
+            Err(1)
+        );
         assert_eq!(Inventory::parse("").unwrap(), Inventory::default());
     }
 

@@ -291,7 +291,11 @@ fn default_venvs(app: &App, out: &mut Vec<Finding>) {
         if !path.is_dir() || e.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        if read_venv(&path).ok().flatten().is_none_or(|i| i.home.is_none()) {
+        if read_venv(&path)
+            .ok()
+            .flatten()
+            .is_none_or(|i| i.home.is_none())
+        {
             out.push(Finding::problem(
                 "venvs",
                 format!(

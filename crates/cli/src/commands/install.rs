@@ -70,12 +70,12 @@ pub async fn load_index(app: &App, installer: &Installer, args: &IndexArgs) -> R
                 .get_text(&location, pyman_installer::index::MAX_INDEX_BYTES)
                 .await
                 .map_err(|e| {
-                hinted(
-                    e,
-                    "check `--downloads-json` / `PYMAN_DOWNLOADS_JSON`".to_string(),
-                    1,
-                )
-            })?;
+                    hinted(
+                        e,
+                        "check `--downloads-json` / `PYMAN_DOWNLOADS_JSON`".to_string(),
+                        1,
+                    )
+                })?;
             Index::parse(&text, source).map_err(|e| {
                 let hint = e.hint().to_string();
                 hinted(e, hint, 2)

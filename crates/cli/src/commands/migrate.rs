@@ -81,7 +81,9 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
         // A migration killed between the swap and the pin left the old pin:
         // finish it.
         if let Some(sel) = &selection
-            && !sel.request.matches(&interpreter.version, interpreter.variant)
+            && !sel
+                .request
+                .matches(&interpreter.version, interpreter.variant)
         {
             let pin = rewrite_pin(Some(sel), &project, &request, &interpreter)?;
             app.printer.success(format!(
@@ -173,6 +175,7 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
         ));
     }
     relocate(&build, &target)?;
+    crash_point(app, "built");
 
     // Everything installed: older kept venvs go first, then the venvs are
     // swapped, and the pin is written last. Killed at any step, the project
@@ -182,10 +185,12 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
     for older in kept_venvs(&target) {
         fs::remove_dir_all(&older)?;
     }
+    crash_point(app, "cleared");
     if let Err(e) = swap(&build, &target, &keep) {
         return Err(e.context("the venvs could not be swapped; the old venv and pin are unchanged"));
     }
     guard.0 = None;
+    crash_point(app, "swapped");
     let pin = rewrite_pin(selection.as_ref(), &project, &request, &interpreter).with_context(
         || {
             format!(
@@ -196,8 +201,10 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
         },
     )?;
     if let Err(e) = venv::record::remember(app.home(), &target) {
-        app.printer
-            .warn(format!("`{}` is not in pyman's list of venvs: {e:#}", target.display()));
+        app.printer.warn(format!(
+            "`{}` is not in pyman's list of venvs: {e:#}",
+            target.display()
+        ));
     }
     crate::commands::rehash::after_change(app)?;
     app.printer.success(format!(
@@ -331,6 +338,17 @@ fn dry_run(app: &App, base: &Base, plan: &Plan, scratch: &Path, reqs: &Path) -> 
         }
     }
     Ok(ExitCode::from(1))
+}
+
+/// Tests only: dies here as `kill -9` would (no destructor, no cleanup).
+fn crash_point(app: &App, step: &str) {
+    if app
+        .env()
+        .var_os(pyman_installer::env::PYMAN_TEST_CRASH_AT)
+        .is_some_and(|v| v == step)
+    {
+        std::process::abort();
+    }
 }
 
 /// The pin written.

@@ -76,10 +76,8 @@ pub fn run(app: &App, args: &MirrorArgs) -> Result<ExitCode> {
             continue;
         }
         if args.dry_run {
-            app.printer.data(format!(
-                "{}/{name}",
-                mirror::tag(b).unwrap_or_default()
-            ));
+            app.printer
+                .data(format!("{}/{name}", mirror::tag(b).unwrap_or_default()));
             fetched += 1;
             continue;
         }

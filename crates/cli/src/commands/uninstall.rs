@@ -25,10 +25,7 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
             return Err(hinted(e, hint, 1));
         }
     };
-    let project_venvs: Vec<_> = known
-        .into_iter()
-        .filter(|k| !k.default)
-        .collect();
+    let project_venvs: Vec<_> = known.into_iter().filter(|k| !k.default).collect();
     for text in &args.requests {
         let request: VersionRequest = crate::error::parse_request(text)?;
         if matches!(request, VersionRequest::System | VersionRequest::Path(_)) {

@@ -136,8 +136,10 @@ pub fn create(base: &Base, target: &Path, options: &Options) -> Result<()> {
     let _ = tmp.keep();
     if let Err(e) = record::remember(&base.pyman_home, target) {
         // The venv works; what it costs is `uninstall`'s protection of it.
-        crate::printer::Printer::new(false, false)
-            .warn(format!("`{}` is not in pyman's list of venvs: {e:#}", target.display()));
+        crate::printer::Printer::new(false, false).warn(format!(
+            "`{}` is not in pyman's list of venvs: {e:#}",
+            target.display()
+        ));
     }
     Ok(())
 }
@@ -366,8 +368,8 @@ pub fn ensure_default(home: &PymanHome, interpreter: &Interpreter) -> Result<Opt
     let name = path
         .file_name()
         .map_or_else(|| "default".into(), |n| n.to_string_lossy().into_owned());
-    let lock_timeout = pyman_installer::Options::from_env(&pyman_resolver::Env::Process)
-        .lock_timeout;
+    let lock_timeout =
+        pyman_installer::Options::from_env(&pyman_resolver::Env::Process).lock_timeout;
     let _lock = pyman_installer::lock::acquire(
         &home.locks().join(format!("venv-{name}.lock")),
         &format!("the default venv `{name}`"),

@@ -176,7 +176,11 @@ mod tests {
 
         std::fs::remove_dir_all(tmp.path().join("b")).unwrap();
         assert_eq!(known_projects(&home), vec![a]);
-        assert_eq!(read(&home).unwrap().len(), 1, "the deleted one is forgotten");
+        assert_eq!(
+            read(&home).unwrap().len(),
+            1,
+            "the deleted one is forgotten"
+        );
     }
 
     #[test]
