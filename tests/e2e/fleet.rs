@@ -231,6 +231,7 @@ fn sixteen_homes_sharing_a_cache_get_one_download_from_nginx() {
         user: Some(("ci", SECRET)),
         redirect_to: None,
         bearer: None,
+        run_as: None,
     }) else {
         return;
     };
@@ -293,6 +294,7 @@ fn mirror_credentials_are_checked_redacted_and_not_sent_past_a_redirect() {
         user: Some(("ci", SECRET)),
         redirect_to: Some(&bucket.url),
         bearer: None,
+        run_as: None,
     }) else {
         return;
     };
@@ -404,6 +406,7 @@ fn a_bearer_token_goes_to_the_mirror_host_only() {
         user: None,
         redirect_to: None,
         bearer: Some(SECRET),
+        run_as: None,
     }) else {
         return;
     };

@@ -513,12 +513,12 @@ fn mirror_setup() -> (TestContext, Server, String, Vec<u8>) {
     for v in ["3.12.98", "3.11.98"] {
         // One archive per version: the cache is keyed by content.
         let body = [body.as_slice(), v.as_bytes()].concat();
-        server.add(&format!("20250101/{v}.tar.gz"), body.clone().into());
+        server.add(&served(v), body.clone().into());
         entries.push(fixtures::index_entry(
             v,
             "linux",
             "gnu",
-            &format!("{gh}/20250101/{v}.tar.gz"),
+            &format!("{gh}/{}", served(v)),
             Some(&sha_hex(&body)),
         ));
     }
@@ -527,6 +527,14 @@ fn mirror_setup() -> (TestContext, Server, String, Vec<u8>) {
         fixtures::downloads_json(&entries).into_bytes().into(),
     );
     (ctx, server, json, body)
+}
+
+/// A fake archive's release name, as its URL path (`+` encoded).
+fn served(version: &str) -> String {
+    format!(
+        "20250101/cpython-{version}%2B20250101-{}-unknown-linux-gnu-install_only.tar.gz",
+        arch()
+    )
 }
 
 fn mirror_args<'a>(dir: &'a str, version: &'a str, json: &'a str, url: &'a str) -> Vec<String> {
@@ -640,19 +648,19 @@ fn two_users_share_one_cache() {
     // root fills it; nobody hits it, and fills it with another archive
     // that root then hits.
     run_as(false, &cache, "a", "3.12").ok();
-    assert_eq!(server.hits("20250101/3.12.98.tar.gz"), 1);
+    assert_eq!(server.hits(&served("3.12.98")), 1);
     let out = run_as(true, &cache, "b", "3.12");
     out.ok();
     assert!(!out.stderr.contains("without"), "{out}");
     assert_eq!(
-        server.hits("20250101/3.12.98.tar.gz"),
+        server.hits(&served("3.12.98")),
         1,
         "a hit for the second user"
     );
     run_as(true, &cache, "c", "3.11").ok();
     run_as(false, &cache, "d", "3.11").ok();
     assert_eq!(
-        server.hits("20250101/3.11.98.tar.gz"),
+        server.hits(&served("3.11.98")),
         1,
         "a hit for the first user"
     );
@@ -673,10 +681,10 @@ fn two_users_share_one_cache() {
         0,
         "not writable by others"
     );
-    let before = server.hits("20250101/3.12.98.tar.gz");
+    let before = server.hits(&served("3.12.98"));
     run_as(true, &private, "f", "3.12").ok();
     assert_eq!(
-        server.hits("20250101/3.12.98.tar.gz"),
+        server.hits(&served("3.12.98")),
         before,
         "read from root's cache"
     );
@@ -851,4 +859,44 @@ fn a_full_disk_during_the_default_venv_fails_the_install_and_names_disk_space() 
         .ok()
         .stderr_has("already installed")
         .stderr_has("Created its default venv");
+}
+
+#[test]
+fn nginx_as_its_own_user_serves_a_pyman_mirror_folder() {
+    let (ctx, server, json, body) = mirror_setup();
+    let Some(_) = as_nobody("true") else {
+        return;
+    };
+    let args = mirror_args("served", "3.12", &json, &server.url);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ctx.pyman("", &args).ok();
+    let root = ctx.work.join("served");
+    std::fs::set_permissions(&ctx.work, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let Some(nginx) = crate::nginx::Nginx::start(&crate::nginx::Config {
+        root: &root,
+        user: None,
+        redirect_to: None,
+        bearer: None,
+        run_as: Some(NOBODY),
+    }) else {
+        return;
+    };
+    // A second mirror made from the first, through nginx: every file of it
+    // must be readable by nginx's user.
+    let served_json = format!("{}/downloads.json", nginx.url);
+    let args = mirror_args("copy", "3.12", &served_json, &nginx.url);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ctx.pyman_env("", &args, &[("PYMAN_NO_CACHE", "1")]).ok();
+    let copied = ctx
+        .work
+        .join("copy")
+        .join(served("3.12.98").replace("%2B", "+"));
+    assert_eq!(
+        std::fs::read(copied).unwrap(),
+        [body.as_slice(), b"3.12.98"].concat()
+    );
+    for name in ["latest-release.json", "20250101/SHA256SUMS"] {
+        let got = crate::nginx::get(&format!("{}/{name}", nginx.url));
+        assert!(got.starts_with("HTTP/1.1 200"), "{name}: {got}");
+    }
 }

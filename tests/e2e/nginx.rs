@@ -25,6 +25,9 @@ pub struct Config<'a> {
     pub redirect_to: Option<&'a str>,
     /// Every request needs `Authorization: Bearer <this>`.
     pub bearer: Option<&'a str>,
+    /// Run nginx as this uid and gid (as a packaged nginx's workers run as
+    /// their own user), through `setpriv`.
+    pub run_as: Option<u32>,
 }
 
 fn binary() -> Option<PathBuf> {
@@ -99,7 +102,24 @@ http {{
             root = config.root.display(),
         );
         std::fs::write(d.join("nginx.conf"), conf).unwrap();
-        let mut child = Command::new(bin)
+        let mut cmd = match config.run_as {
+            Some(uid) => {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+                for entry in std::fs::read_dir(d).unwrap().flatten() {
+                    std::os::unix::fs::chown(entry.path(), Some(uid), Some(uid)).unwrap();
+                }
+                std::os::unix::fs::chown(d, Some(uid), Some(uid)).unwrap();
+                let mut c = Command::new("setpriv");
+                c.arg(format!("--reuid={uid}"))
+                    .arg(format!("--regid={uid}"))
+                    .args(["--clear-groups", "--"])
+                    .arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
+        let mut child = cmd
             .arg("-p")
             .arg(d)
             .arg("-c")
@@ -157,4 +177,21 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// A plain `GET` of `url` (`http://127.0.0.1:PORT/PATH`); the answer's head
+/// and start, as text.
+pub fn get(url: &str) -> String {
+    use std::io::Write;
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut conn = TcpStream::connect(host).unwrap();
+    write!(
+        conn,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut buf = Vec::new();
+    let _ = conn.read_to_end(&mut buf);
+    String::from_utf8_lossy(&buf[..buf.len().min(512)]).into_owned()
 }
