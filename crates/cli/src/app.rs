@@ -36,6 +36,15 @@ impl App {
     }
 
     /// Rescans the machine and rewrites the inventory the shims read.
+    /// The inventory for queries: as stored, unless a folder discovery
+    /// reads changed since the last scan (then scanned again).
+    pub fn inventory(&self) -> Result<Inventory> {
+        match discovery::cached(self.home(), self.env()) {
+            Some(i) => Ok(i),
+            None => self.refresh_inventory(),
+        }
+    }
+
     pub fn refresh_inventory(&self) -> Result<Inventory> {
         for file in pyman_installer::managed::repair_metadata(self.home()) {
             self.printer.warn(format!(

@@ -14,8 +14,58 @@ use pyman_resolver::{Env, PymanHome, Variant, Version};
 
 use pyman_installer::managed;
 
+/// The inventory as the last scan left it, if no folder discovery reads
+/// from has changed since: a few `stat`s instead of a scan, for the
+/// commands prompts call (`current`, `which`, `list`). `None`: scan.
+pub fn cached(home: &PymanHome, env: &Env) -> Option<Inventory> {
+    let text = std::fs::read_to_string(stamp_file(home)).ok()?;
+    let (start, recorded) = text.split_once('\n')?;
+    let start = UNIX_EPOCH + std::time::Duration::from_secs(start.trim().parse().ok()?);
+    if recorded != sources_text(home, env) {
+        return None;
+    }
+    for dir in sources(home, env) {
+        let changed = std::fs::metadata(&dir)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t >= start);
+        if changed {
+            return None;
+        }
+    }
+    Inventory::read(&home.inventory_file()).ok()
+}
+
+/// Where the last scan records when it started and what it read.
+fn stamp_file(home: &PymanHome) -> PathBuf {
+    home.cache().join("inventory-sources")
+}
+
+/// The folders discovery reads: pyman's installs, pyenv's and uv's
+/// folders, and the `PATH` folders (with `/usr/bin`).
+fn sources(home: &PymanHome, env: &Env) -> Vec<PathBuf> {
+    let mut dirs = vec![home.pythons()];
+    dirs.extend(pyenv_root(env).map(|r| r.join("versions")));
+    dirs.extend(uv_root(env));
+    dirs.extend(path_dirs(env));
+    dirs
+}
+
+/// Each source with whether it exists: a folder that appears is a change.
+fn sources_text(home: &PymanHome, env: &Env) -> String {
+    sources(home, env)
+        .iter()
+        .map(|d| format!("{}\t{}\n", d.display(), u8::from(d.exists())))
+        .collect()
+}
+
 /// Scans every source and writes the inventory when it changed.
 pub fn refresh(home: &PymanHome, env: &Env) -> Result<Inventory> {
+    // Whole seconds, rounded down: a folder changed during (or just before)
+    // the scan counts as changed on file systems with coarse times.
+    let start = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let stamp = format!("{start}\n{}", sources_text(home, env));
     let mut seen = HashSet::new();
     let mut interpreters = Vec::new();
     let mut push = |i: Interpreter, seen: &mut HashSet<PathBuf>| {
@@ -58,6 +108,8 @@ pub fn refresh(home: &PymanHome, env: &Env) -> Result<Inventory> {
 
     let inventory = Inventory { interpreters };
     write_if_changed(&home.inventory_file(), &inventory.to_text())?;
+    // Best effort: without it the next query scans again.
+    let _ = pyman_installer::atomic::write(&stamp_file(home), stamp);
     Ok(Inventory::parse(&inventory.to_text()).unwrap_or(inventory))
 }
 
@@ -83,12 +135,24 @@ fn interpreter_exe(prefix: &Path) -> PathBuf {
 }
 
 /// `versions/3.12.1` (and `3.13.0t`) under `PYENV_ROOT`, default `~/.pyenv`.
-fn pyenv(env: &Env) -> Vec<Interpreter> {
-    let root = env
-        .non_empty(pyman_resolver::env::PYENV_ROOT)
+fn pyenv_root(env: &Env) -> Option<PathBuf> {
+    env.non_empty(pyman_resolver::env::PYENV_ROOT)
         .map(PathBuf::from)
-        .or_else(|| home_dir(env).map(|h| h.join(".pyenv")));
-    let Some(root) = root else { return Vec::new() };
+        .or_else(|| home_dir(env).map(|h| h.join(".pyenv")))
+}
+
+fn uv_root(env: &Env) -> Option<PathBuf> {
+    env.non_empty(pyman_resolver::env::UV_PYTHON_INSTALL_DIR)
+        .map(PathBuf::from)
+        .or_else(|| {
+            pyman_resolver::home::default_data_dir(env).map(|d| d.join("uv").join("python"))
+        })
+}
+
+fn pyenv(env: &Env) -> Vec<Interpreter> {
+    let Some(root) = pyenv_root(env) else {
+        return Vec::new();
+    };
     scan_named_dirs(&root.join("versions"), Origin::Pyenv, |name| {
         let (v, variant) = match name.strip_suffix('t') {
             Some(v) => (v, Variant::Freethreaded),
@@ -100,13 +164,9 @@ fn pyenv(env: &Env) -> Vec<Interpreter> {
 
 /// uv's `cpython-3.12.4-linux-x86_64-gnu` folders.
 fn uv(env: &Env) -> Vec<Interpreter> {
-    let root = env
-        .non_empty(pyman_resolver::env::UV_PYTHON_INSTALL_DIR)
-        .map(PathBuf::from)
-        .or_else(|| {
-            pyman_resolver::home::default_data_dir(env).map(|d| d.join("uv").join("python"))
-        });
-    let Some(root) = root else { return Vec::new() };
+    let Some(root) = uv_root(env) else {
+        return Vec::new();
+    };
     scan_named_dirs(&root, Origin::Uv, |name| {
         let rest = name.strip_prefix("cpython-")?;
         let (version, platform) = rest.split_once('-')?;
@@ -156,7 +216,8 @@ fn scan_named_dirs(
 
 /// Interpreters on `PATH` (outside any shims folder and outside venvs), and
 /// the system's `/usr/bin/python3.X`.
-fn path_candidates(home: &PymanHome, env: &Env) -> Vec<PathBuf> {
+/// `PATH`'s folders, and `/usr/bin` on Unix.
+fn path_dirs(env: &Env) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = env
         .var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
@@ -164,6 +225,11 @@ fn path_candidates(home: &PymanHome, env: &Env) -> Vec<PathBuf> {
     if cfg!(unix) {
         dirs.push(PathBuf::from("/usr/bin"));
     }
+    dirs
+}
+
+fn path_candidates(home: &PymanHome, env: &Env) -> Vec<PathBuf> {
+    let dirs = path_dirs(env);
     let shims = home.shims();
     let mut out = Vec::new();
     for dir in dirs {

@@ -15,7 +15,7 @@ mod release;
 mod reporter;
 mod shell;
 mod shims;
-mod status;
+mod support_status;
 mod venv;
 
 use args::{Cli, Command};

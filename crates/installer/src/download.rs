@@ -162,27 +162,69 @@ impl Progress for NoProgress {
     fn advance(&self, _: u64) {}
 }
 
-/// The HTTP client, configured once per command.
+/// The HTTP client, configured once per command and built on first use,
+/// one per scheme: loading the system's root certificates (the CA bundle
+/// and every file in `/etc/ssl/certs`, tens of milliseconds) is paid only
+/// by a command that makes an `https://` request. Plain `http://` (a local
+/// mirror) gets the compiled-in roots only, for a redirect to an https
+/// bucket.
 #[derive(Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    config: Config,
+    plain: Arc<std::sync::OnceLock<reqwest::Client>>,
+    tls: Arc<std::sync::OnceLock<reqwest::Client>>,
     creds: Arc<Credentials>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Config {
+    connect_timeout: Duration,
+    read_timeout: Option<Duration>,
+    timeout: Option<Duration>,
 }
 
 impl Client {
     /// rustls with the bundled webpki roots and the system's (which honours
     /// `SSL_CERT_FILE` / `SSL_CERT_DIR`); proxies from `HTTPS_PROXY` & co.
     pub fn new(read_timeout: Duration) -> Result<Client, DownloadError> {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("pyman/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            .read_timeout(read_timeout)
-            .build()
-            .map_err(DownloadError::Client)?;
-        Ok(Client {
-            http,
+        Ok(Client::with_config(Config {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Some(read_timeout),
+            timeout: None,
+        }))
+    }
+
+    fn with_config(config: Config) -> Client {
+        Client {
+            config,
+            plain: Arc::default(),
+            tls: Arc::default(),
             creds: Arc::default(),
-        })
+        }
+    }
+
+    /// The client for `url`'s scheme, built on first use.
+    fn http(&self, url: &SafeUrl) -> Result<&reqwest::Client, DownloadError> {
+        let https = url
+            .expose()
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        let cell = if https { &self.tls } else { &self.plain };
+        if let Some(c) = cell.get() {
+            return Ok(c);
+        }
+        let mut b = reqwest::Client::builder()
+            .user_agent(concat!("pyman/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(self.config.connect_timeout)
+            .tls_built_in_native_certs(https);
+        if let Some(t) = self.config.read_timeout {
+            b = b.read_timeout(t);
+        }
+        if let Some(t) = self.config.timeout {
+            b = b.timeout(t);
+        }
+        let built = b.build().map_err(DownloadError::Client)?;
+        Ok(cell.get_or_init(|| built))
     }
 
     /// Sends these credentials where they belong (see [`Credentials`]).
@@ -194,16 +236,11 @@ impl Client {
     /// A client for small index files: a short overall timeout, so an
     /// unreachable server costs a command a few seconds at most.
     pub fn for_index(timeout: Duration) -> Result<Client, DownloadError> {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("pyman/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(timeout.min(Duration::from_secs(3)))
-            .timeout(timeout)
-            .build()
-            .map_err(DownloadError::Client)?;
-        Ok(Client {
-            http,
-            creds: Arc::default(),
-        })
+        Ok(Client::with_config(Config {
+            connect_timeout: timeout.min(Duration::from_secs(3)),
+            read_timeout: None,
+            timeout: Some(timeout),
+        }))
     }
 
     /// A small document, unless it is unchanged since `validators` were
@@ -223,7 +260,7 @@ impl Client {
             }
             Location::Http(url) => url,
         };
-        let mut req = self.creds.request(&self.http, url)?;
+        let mut req = self.creds.request(self.http(url)?, url)?;
         if let Some(etag) = &validators.etag {
             req = req.header(reqwest::header::IF_NONE_MATCH, etag);
         }
@@ -268,7 +305,7 @@ impl Client {
     async fn send(&self, url: &SafeUrl) -> Result<reqwest::Response, DownloadError> {
         let resp = self
             .creds
-            .request(&self.http, url)?
+            .request(self.http(url)?, url)?
             .send()
             .await
             .map_err(|source| DownloadError::Request {

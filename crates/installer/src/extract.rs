@@ -117,40 +117,106 @@ enum Op {
     },
 }
 
+/// Entries go to the writer in batches of this many, or of [`BATCH_BYTES`]:
+/// one hand-over (a cross-thread wake-up) per batch, not per file.
+const BATCH_OPS: usize = 64;
+const BATCH_BYTES: usize = 1 << 20;
+
 /// Creates folders and files on a thread of its own, so that inflating the
 /// next entries (CPU) overlaps with the file system calls for the previous
 /// ones. One thread keeps the archive's order, which the safety checks need.
 struct FileSink {
-    tx: Option<std::sync::mpsc::SyncSender<Op>>,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<Op>>>,
+    batch: Vec<Op>,
+    batch_bytes: usize,
     handle: Option<std::thread::JoinHandle<Result<(), ExtractError>>>,
+    /// File buffers the writer is done with, for the next entries: large
+    /// ones would otherwise be mapped, zeroed and unmapped for every file.
+    spent: std::sync::mpsc::Receiver<Vec<u8>>,
+    pool: Vec<Vec<u8>>,
 }
 
+/// At most this many spent buffers come back, and none larger than
+/// [`POOL_MAX_BYTES`]: enough to cover a batch without holding a big file's
+/// memory for the rest of the archive.
+const POOL_BUFFERS: usize = 2 * BATCH_OPS;
+const POOL_MAX_BYTES: usize = 8 << 20;
+
 impl FileSink {
-    fn new() -> FileSink {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Op>(64);
+    fn new(dest: &Path) -> FileSink {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Op>>(8);
+        let (give_back, spent) = std::sync::mpsc::sync_channel::<Vec<u8>>(POOL_BUFFERS);
+        let mut dirs = Dirs::new(dest);
+        let dest = dest.to_path_buf();
         let handle = std::thread::spawn(move || {
-            for op in rx {
-                match op {
-                    Op::Dir(path) => fs::create_dir_all(&path)
-                        .map_err(|source| ExtractError::Write { path, source })?,
-                    Op::File {
-                        path,
-                        entry,
-                        data,
-                        mode,
-                    } => write_file(&path, &entry, &data, mode)?,
+            fs::create_dir_all(&dest).map_err(|source| ExtractError::Write {
+                path: dest.clone(),
+                source,
+            })?;
+            for batch in rx {
+                for op in batch {
+                    match op {
+                        Op::Dir(path) => dirs.ensure(&path)?,
+                        Op::File {
+                            path,
+                            entry,
+                            data,
+                            mode,
+                        } => {
+                            if let Some(parent) = path.parent() {
+                                dirs.ensure(parent)?;
+                            }
+                            write_file(&path, &entry, &data, mode)?;
+                            if data.capacity() <= POOL_MAX_BYTES {
+                                let mut data = data;
+                                data.clear();
+                                // A full pool drops the buffer.
+                                let _ = give_back.try_send(data);
+                            }
+                        }
+                    }
                 }
             }
             Ok(())
         });
         FileSink {
             tx: Some(tx),
+            batch: Vec::with_capacity(BATCH_OPS),
+            batch_bytes: 0,
             handle: Some(handle),
+            spent,
+            pool: Vec::new(),
+        }
+    }
+
+    /// An empty buffer for `size` bytes: a spent one when one is big
+    /// enough, else a new one.
+    fn buffer(&mut self, size: usize) -> Vec<u8> {
+        self.pool.extend(self.spent.try_iter());
+        match self.pool.iter().position(|b| b.capacity() >= size) {
+            Some(i) => self.pool.swap_remove(i),
+            None => Vec::with_capacity(size),
         }
     }
 
     fn send(&mut self, op: Op) -> Result<(), ExtractError> {
-        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(op).is_ok());
+        if let Op::File { data, .. } = &op {
+            self.batch_bytes += data.len();
+        }
+        self.batch.push(op);
+        if self.batch.len() >= BATCH_OPS || self.batch_bytes >= BATCH_BYTES {
+            return self.flush();
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ExtractError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_OPS));
+        self.batch_bytes = 0;
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(batch).is_ok());
         if sent {
             Ok(())
         } else {
@@ -161,6 +227,11 @@ impl FileSink {
 
     /// Waits for every queued write; the first error wins.
     fn finish(&mut self) -> Result<(), ExtractError> {
+        if !self.batch.is_empty()
+            && let Some(tx) = &self.tx
+        {
+            let _ = tx.send(std::mem::take(&mut self.batch));
+        }
         drop(self.tx.take());
         match self.handle.take().map(std::thread::JoinHandle::join) {
             Some(Ok(result)) => result,
@@ -175,31 +246,84 @@ impl FileSink {
 
 impl Drop for FileSink {
     fn drop(&mut self) {
-        let _ = self.finish();
+        drop(self.tx.take());
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
     }
 }
 
+/// The folders known to exist in the scratch tree: each is created once
+/// (one `mkdir`), never probed again. The tree is new and holds no links
+/// while files are written (links come last), so a folder pyman made stays
+/// a folder.
+struct Dirs {
+    known: std::collections::HashSet<PathBuf>,
+}
+
+impl Dirs {
+    fn new(dest: &Path) -> Dirs {
+        Dirs {
+            known: std::collections::HashSet::from([dest.to_path_buf()]),
+        }
+    }
+
+    fn ensure(&mut self, dir: &Path) -> Result<(), ExtractError> {
+        if self.known.contains(dir) {
+            return Ok(());
+        }
+        if let Some(parent) = dir.parent() {
+            self.ensure(parent)?;
+        }
+        match fs::create_dir(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                // Made by a repeated entry, or the scratch root: it must be
+                // a folder, not a file written there before.
+                if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+                    return Err(ExtractError::Unsafe {
+                        entry: dir.display().to_string(),
+                        reason: "a folder over an existing file",
+                    });
+                }
+            }
+            Err(source) => {
+                return Err(ExtractError::Write {
+                    path: dir.to_path_buf(),
+                    source,
+                });
+            }
+        }
+        self.known.insert(dir.to_path_buf());
+        Ok(())
+    }
+}
+
+/// One `open` (the mode set there) and one `write`; a repeated entry
+/// replaces the earlier file, checked only when the name is taken.
 fn write_file(path: &Path, entry: &str, data: &[u8], mode: u32) -> Result<(), ExtractError> {
     let write_err = |source| ExtractError::Write {
         path: path.to_path_buf(),
         source,
     };
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(write_err)?;
-    }
-    // A repeated entry replaces the earlier file; never open an existing
-    // path for writing (it could be anything by now).
-    match fs::symlink_metadata(path) {
-        Ok(md) if md.is_file() => fs::remove_file(path).map_err(write_err)?,
-        Ok(_) => {
-            return Err(ExtractError::Unsafe {
-                entry: entry.to_string(),
-                reason: "a file over an existing folder or link",
-            });
+    let mut out = match new_file(path, mode) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            // Never open an existing path for writing (it could be anything
+            // by now): a file is removed and made anew; anything else is refused.
+            match fs::symlink_metadata(path) {
+                Ok(md) if md.is_file() => fs::remove_file(path).map_err(write_err)?,
+                _ => {
+                    return Err(ExtractError::Unsafe {
+                        entry: entry.to_string(),
+                        reason: "a file over an existing folder or link",
+                    });
+                }
+            }
+            new_file(path, mode).map_err(write_err)?
         }
-        Err(_) => {}
-    }
-    let mut out = new_file(path, mode).map_err(write_err)?;
+        Err(e) => return Err(write_err(e)),
+    };
     io::Write::write_all(&mut out, data).map_err(write_err)
 }
 
@@ -357,7 +481,7 @@ impl<'a> Writer<'a> {
             written: 0,
             deferred: Vec::new(),
             saw_root: false,
-            sink: FileSink::new(),
+            sink: FileSink::new(dest),
         }
     }
 
@@ -406,7 +530,9 @@ impl<'a> Writer<'a> {
         let budget = self.limits.max_bytes - self.written;
         // The declared size avoids regrowing the buffer; it is only a hint
         // (the real length is what counts against the budget).
-        let mut data = Vec::with_capacity(usize::try_from(size_hint.min(budget)).unwrap_or(0));
+        let mut data = self
+            .sink
+            .buffer(usize::try_from(size_hint.min(budget)).unwrap_or(0));
         let n = content
             .take(budget + 1)
             .read_to_end(&mut data)

@@ -1,7 +1,5 @@
 //! The machine builds must run on: OS, CPU, libc and x86-64 level.
 
-use crate::index::Build;
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {
     pub os: String,
@@ -25,14 +23,12 @@ impl Host {
         format!("{}-{}-{}", self.os, self.arch, self.libc)
     }
 
-    /// Whether a build runs here.
-    pub fn runs(&self, b: &Build) -> bool {
-        b.os == self.os
-            && b.arch == self.arch
-            && b.libc == self.libc
-            && b.arch_level
-                .as_ref()
-                .is_none_or(|l| self.levels.contains(l))
+    /// Whether a build for this OS, CPU (and x86-64 level) and libc runs here.
+    pub fn accepts(&self, os: &str, arch: &str, level: Option<&str>, libc: &str) -> bool {
+        os == self.os
+            && arch == self.arch
+            && libc == self.libc
+            && level.is_none_or(|l| self.levels.iter().any(|x| x == l))
     }
 
     /// Higher is better: the best supported level, the baseline last.

@@ -75,6 +75,11 @@ impl Build {
         format!("{}-{}-{}", self.os, self.arch, self.libc)
     }
 
+    /// Whether this build runs on `host`.
+    pub fn runs_on(&self, host: &Host) -> bool {
+        host.accepts(&self.os, &self.arch, self.arch_level.as_deref(), &self.libc)
+    }
+
     /// The folder name under `pythons/`: `cpython-3.12.4-linux-x86_64-gnu`.
     pub fn install_key(&self) -> String {
         install_key(&self.version, self.variant, &self.triple())
@@ -243,7 +248,7 @@ impl Index {
 
     /// Builds that run on `host`.
     pub fn for_host<'a>(&'a self, host: &'a Host) -> impl Iterator<Item = &'a Build> + 'a {
-        self.builds.iter().filter(move |b| host.runs(b))
+        self.builds.iter().filter(move |b| b.runs_on(host))
     }
 
     /// The newest build for `host` that satisfies `request`; among builds of

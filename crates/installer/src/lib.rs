@@ -14,6 +14,7 @@ pub mod install;
 pub mod lock;
 pub mod managed;
 pub mod mirror;
+pub mod patches;
 pub mod probe;
 pub mod refresh;
 pub mod release;

@@ -145,6 +145,19 @@ fn builds_of(cached: &Cached, origin: &str) -> Result<Vec<Build>, release::Relea
     release::parse_sums(&cached.sums, &cached.tag, &cached.asset_url_prefix, origin)
 }
 
+/// The builds of the release cached by the last refresh of this mirror
+/// (`None`: GitHub), read synchronously: no client, no runtime, no network.
+/// Empty when there is no usable cache.
+pub fn cached_builds(home: &PymanHome, mirror: Option<&str>) -> Vec<Build> {
+    let source = crate::url::redact(&latest_url(mirror));
+    let path = cache_file(home);
+    read_cache(&path, &source)
+        .ok()
+        .flatten()
+        .and_then(|c| builds_of(&c, &path.display().to_string()).ok())
+        .unwrap_or_default()
+}
+
 /// The newest release's builds, by `policy`.
 pub async fn fresh_builds(
     client: &Client,

@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::error::Hinted;
 
 pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
-    let inventory = app.refresh_inventory()?;
+    let inventory = app.inventory()?;
     let ctx = app.shim_context();
     let selection = match require_selection(&ctx) {
         Ok(s) => s,
@@ -27,7 +27,7 @@ pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
         Err(e) => return failed(app, args.json, Some(&selection), e),
     };
     let version = resolved.installed.as_ref().map(|i| i.version_string());
-    let today = crate::status::today(app);
+    let today = crate::support_status::today(app);
     let minor = resolved
         .installed
         .as_ref()
@@ -35,10 +35,13 @@ pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
     let end_of_life =
         minor.is_some_and(|(a, b)| pyman_installer::support::status(a, b, today).is_end_of_life());
     let newer = resolved.installed.as_ref().and_then(|i| {
-        let index = crate::status::known_index(app);
-        let host = pyman_installer::host::Host::current();
-        crate::status::newer_patch(&index, &host, i)
-            .map(|b| (b.version_string(), crate::status::newer_patch_message(i, b)))
+        let known = crate::support_status::known_patches(app);
+        crate::support_status::newer_patch(&known, i).map(|b| {
+            (
+                b.version_string(),
+                crate::support_status::newer_patch_message(i, &b),
+            )
+        })
     });
     if args.json {
         let out = json!({
@@ -53,7 +56,7 @@ pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
             },
             "venv": target.venv,
             "python": target.program,
-            "support": minor.map(|(a, b)| crate::status::support_json(a, b, today)),
+            "support": minor.map(|(a, b)| crate::support_status::support_json(a, b, today)),
             "newer_patch": newer.as_ref().map(|(v, _)| v),
         });
         app.printer.data(serde_json::to_string_pretty(&out)?);
@@ -86,7 +89,7 @@ pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
         }
     }
     if let Some((a, b)) = minor {
-        crate::status::warn_if_end_of_life(app, a, b);
+        crate::support_status::warn_if_end_of_life(app, a, b);
     }
     if let Some((_, message)) = &newer {
         app.printer.warn(message);

@@ -405,7 +405,7 @@ fn support_findings(
     i: &pyman_resolver::Interpreter,
     out: &mut Vec<Finding>,
 ) {
-    let today = crate::status::today(app);
+    let today = crate::support_status::today(app);
     let (major, minor) = (i.version.major, i.version.minor);
     if let pyman_installer::support::Status::EndOfLife { since } =
         pyman_installer::support::status(major, minor, today)
@@ -421,9 +421,8 @@ fn support_findings(
             format!("move the project to a supported Python: `pyman install {to}`, then `pyman pin {to}`"),
         ));
     }
-    let index = crate::status::known_index(app);
-    let host = pyman_installer::host::Host::current();
-    if let Some(newer) = crate::status::newer_patch(&index, &host, i) {
+    let known = crate::support_status::known_patches(app);
+    if let Some(newer) = crate::support_status::newer_patch(&known, i) {
         out.push(Finding::note(
             "patches",
             format!(
@@ -433,7 +432,7 @@ fn support_findings(
                 i.version_string(),
                 newer.version_string()
             ),
-            format!("`{}`", crate::status::upgrade_command(i, newer)),
+            format!("`{}`", crate::support_status::upgrade_command(i, &newer)),
         ));
     }
 }

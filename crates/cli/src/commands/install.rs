@@ -233,7 +233,7 @@ async fn install(app: &App, args: &InstallArgs) -> Result<ExitCode> {
                     "Installed Python {version} ({key}) to `{}`",
                     path.display()
                 ));
-                crate::status::warn_if_end_of_life(app, version.major, version.minor);
+                crate::support_status::warn_if_end_of_life(app, version.major, version.minor);
             }
             Ok(Outcome::AlreadyInstalled { key, path }) => {
                 app.printer.info(format!(
@@ -418,7 +418,7 @@ pub fn list_available(app: &App, args: &ListArgs) -> Result<ExitCode> {
             }
         })
         .collect();
-    let today = crate::status::today(app);
+    let today = crate::support_status::today(app);
     let installed = pyman_installer::managed::installed(app.home())?;
     let is_installed = |b: &Build| installed.iter().any(|i| i.key == b.install_key());
     if args.json {
@@ -433,7 +433,7 @@ pub fn list_available(app: &App, args: &ListArgs) -> Result<ExitCode> {
                     "url": b.url.redacted(),
                     "sha256": b.sha256,
                     "installed": is_installed(b),
-                    "support": crate::status::support_json(b.version.major, b.version.minor, today),
+                    "support": crate::support_status::support_json(b.version.major, b.version.minor, today),
                 })
             })
             .collect();

@@ -10,15 +10,14 @@ pub fn run(app: &App, args: &crate::args::ListArgs) -> Result<ExitCode> {
     if args.available {
         return crate::commands::install::list_available(app, args);
     }
-    let inventory = app.refresh_inventory()?;
+    let inventory = app.inventory()?;
     let ctx = app.shim_context();
     let selected = require_selection(&ctx)
         .ok()
         .and_then(|s| resolve(&ctx, &s, &inventory).ok())
         .map(|r| r.executable);
-    let today = crate::status::today(app);
-    let index = crate::status::known_index(app);
-    let host = pyman_installer::host::Host::current();
+    let today = crate::support_status::today(app);
+    let known = crate::support_status::known_patches(app);
     let build_tag = |i: &pyman_resolver::Interpreter| {
         (i.origin == pyman_resolver::Origin::Managed)
             .then(|| {
@@ -36,7 +35,7 @@ pub fn run(app: &App, args: &crate::args::ListArgs) -> Result<ExitCode> {
     let rows: Vec<_> = inventory
         .interpreters
         .iter()
-        .map(|i| (i, crate::status::newer_patch(&index, &host, i)))
+        .map(|i| (i, crate::support_status::newer_patch(&known, i)))
         .filter(|(_, newer)| !args.outdated || newer.is_some())
         .collect();
     if args.json {
@@ -51,9 +50,9 @@ pub fn run(app: &App, args: &crate::args::ListArgs) -> Result<ExitCode> {
                     "executable": i.executable,
                     "build": build_tag(i),
                     "selected": selected.as_ref() == Some(&i.executable),
-                    "support": crate::status::support_json(i.version.major, i.version.minor, today),
+                    "support": crate::support_status::support_json(i.version.major, i.version.minor, today),
                     "newer_patch": newer.map(|b| b.version_string()),
-                    "upgrade": newer.map(|b| crate::status::upgrade_command(i, b)),
+                    "upgrade": newer.map(|b| crate::support_status::upgrade_command(i, &b)),
                     "venvs": used_by(i),
                 })
             })
@@ -97,7 +96,7 @@ pub fn run(app: &App, args: &crate::args::ListArgs) -> Result<ExitCode> {
             notes.push(format!(
                 "{} is out: `{}`",
                 b.version_string(),
-                crate::status::upgrade_command(i, b)
+                crate::support_status::upgrade_command(i, b)
             ));
         }
         app.printer.data(format!(

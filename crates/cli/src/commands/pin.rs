@@ -52,7 +52,7 @@ pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
         .success(format!("Pinned `{request}` in `{}`{was}", file.display()));
 
     if let Some((major, minor)) = request.minor() {
-        crate::status::warn_if_end_of_life(app, major, minor);
+        crate::support_status::warn_if_end_of_life(app, major, minor);
     }
     let inventory = app.refresh_inventory()?;
     match &request {

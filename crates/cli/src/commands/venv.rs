@@ -139,7 +139,7 @@ pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
 
 /// `pyman venv --list`: every venv pyman knows, one per line.
 fn list(app: &App) -> Result<ExitCode> {
-    let today = crate::status::today(app);
+    let today = crate::support_status::today(app);
     let known = venv::record::known(app.home()).map_err(|e| {
         let hint = e.hint();
         crate::error::hinted(e, hint, 1)

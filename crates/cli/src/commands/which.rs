@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::error::Hinted;
 
 pub fn run(app: &App, args: &crate::args::WhichArgs) -> Result<ExitCode> {
-    app.refresh_inventory()?;
+    app.inventory()?;
     let name = pyman_resolver::target::command_name(&args.name);
     let target = app.shim_target(&app.shim_context(), &name).map_err(|e| {
         // `which` answers "is there one?": 1 whatever the reason.

@@ -2,8 +2,9 @@
 //! `list` and `doctor` report them. The shim says nothing: no per-call cost.
 
 use pyman_installer::host::Host;
+use pyman_installer::patches::{Newest, Patch};
+use pyman_installer::refresh;
 use pyman_installer::support::{self, Date, Status};
-use pyman_installer::{Build, Index, refresh};
 use pyman_resolver::inventory::{Interpreter, Origin};
 use serde_json::{Value, json};
 
@@ -42,47 +43,25 @@ pub fn support_json(major: u64, minor: u64, today: Date) -> Value {
     })
 }
 
-/// The builds pyman knows without asking the network: the embedded index
-/// and the release list cached by the last refresh.
-pub fn known_index(app: &App) -> Index {
-    let Ok(client) =
-        pyman_installer::download::Client::for_index(std::time::Duration::from_secs(1))
-    else {
-        return Index::embedded();
-    };
-    let Ok(rt) = crate::commands::install::runtime() else {
-        return Index::embedded();
-    };
+/// The newest patches pyman knows without asking the network: the table
+/// generated with the embedded index, and the release list cached by the
+/// last refresh (read synchronously; no index parse, no HTTP client).
+pub fn known_patches(app: &App) -> Newest {
     let mirror = app
         .env()
         .non_empty(pyman_installer::env::PYMAN_MIRROR)
         .map(|m| m.to_string_lossy().into_owned());
-    let fresh = rt.block_on(refresh::fresh_builds(
-        &client,
-        app.home(),
-        mirror.as_deref(),
-        refresh::Policy::Never,
-    ));
-    Index::embedded().merge(fresh.builds)
+    let fresh = refresh::cached_builds(app.home(), mirror.as_deref());
+    Newest::for_host(&Host::current(), &fresh)
 }
 
 /// A newer patch of the interpreter's minor version (same variant) than it is.
-pub fn newer_patch<'a>(index: &'a Index, host: &'a Host, i: &Interpreter) -> Option<&'a Build> {
-    let request = format!(
-        "{}.{}{}",
-        i.version.major,
-        i.version.minor,
-        i.variant.suffix()
-    )
-    .parse()
-    .ok()?;
-    index
-        .find(&request, host)
-        .filter(|b| b.version > i.version && !b.version.is_prerelease())
+pub fn newer_patch(known: &Newest, i: &Interpreter) -> Option<Patch> {
+    known.newer_than(&i.version, i.variant)
 }
 
 /// The exact command that gets the newer patch.
-pub fn upgrade_command(i: &Interpreter, newer: &Build) -> String {
+pub fn upgrade_command(i: &Interpreter, newer: &Patch) -> String {
     if i.origin == Origin::Managed {
         format!(
             "pyman upgrade {}.{}{}",
@@ -96,7 +75,7 @@ pub fn upgrade_command(i: &Interpreter, newer: &Build) -> String {
 }
 
 /// `Python 3.12.13 is out (this is 3.12.1): `pyman upgrade 3.12``, for messages.
-pub fn newer_patch_message(i: &Interpreter, newer: &Build) -> String {
+pub fn newer_patch_message(i: &Interpreter, newer: &Patch) -> String {
     format!(
         "Python {} is out with fixes (this is {}): `{}`",
         newer.version_string(),
