@@ -86,11 +86,14 @@ def interpreter_and_pyman(no_build):
     return version, prefix, pyman
 
 
-def build_archive(version, prefix, out_dir):
-    """python/ with the whole interpreter but its test suite, RUNPATH made relative."""
-    tree = os.path.join(out_dir, "tree", "python")
-    shutil.copytree(prefix, tree, symlinks=True,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.a", "*.pyc"))
+def build_archive(version, prefix, out_dir, full=False):
+    """python/ with the interpreter without bytecode and static libraries (the
+    size of a stripped python-build-standalone archive), or with `full` the
+    whole tree as the e2e fixture builder copies it (about 135 MB unpacked);
+    RUNPATH made relative."""
+    tree = os.path.join(out_dir, "tree-full" if full else "tree", "python")
+    ignore = None if full else shutil.ignore_patterns("__pycache__", "*.a", "*.pyc")
+    shutil.copytree(prefix, tree, symlinks=True, ignore=ignore)
     minor = ".".join(version.split(".")[:2])
     exe = os.path.join(tree, "bin", f"python{minor}")
     data = bytearray(open(exe, "rb").read())
@@ -101,7 +104,7 @@ def build_archive(version, prefix, out_dir):
         data[i:i + len(old)] = new + b"\0" * (len(old) - len(new))
         open(exe, "wb").write(data)
     name = f"cpython-{version}+20250101-x86_64-unknown-linux-gnu-install_only.tar.gz"
-    path = os.path.join(out_dir, name)
+    path = os.path.join(out_dir, "full-" + name if full else name)
     with tarfile.open(path, "w:gz", compresslevel=6) as tar:
         tar.add(tree, arcname="python")
     return path

@@ -167,10 +167,10 @@ impl FileSink {
                                 dirs.ensure(parent)?;
                             }
                             write_file(&path, &entry, &data, mode)?;
+                            // Returned as it is (its bytes initialized), so
+                            // the next file read into it needs no zeroing. A
+                            // full pool drops the buffer.
                             if data.capacity() <= POOL_MAX_BYTES {
-                                let mut data = data;
-                                data.clear();
-                                // A full pool drops the buffer.
                                 let _ = give_back.try_send(data);
                             }
                         }
@@ -189,14 +189,19 @@ impl FileSink {
         }
     }
 
-    /// An empty buffer for `size` bytes: a spent one when one is big
-    /// enough, else a new one.
+    /// A buffer of exactly `size` bytes to read a file into: the shortest
+    /// spent one that is long enough (shortened: no zeroing), else the
+    /// longest (lengthened with zeros only past its old length), else a new
+    /// one.
     fn buffer(&mut self, size: usize) -> Vec<u8> {
         self.pool.extend(self.spent.try_iter());
-        match self.pool.iter().position(|b| b.capacity() >= size) {
-            Some(i) => self.pool.swap_remove(i),
-            None => Vec::with_capacity(size),
-        }
+        let fits = (0..self.pool.len())
+            .filter(|&i| self.pool[i].len() >= size)
+            .min_by_key(|&i| self.pool[i].len());
+        let pick = fits.or_else(|| (0..self.pool.len()).max_by_key(|&i| self.pool[i].len()));
+        let mut buf = pick.map_or_else(Vec::new, |i| self.pool.swap_remove(i));
+        buf.resize(size, 0);
+        buf
     }
 
     fn send(&mut self, op: Op) -> Result<(), ExtractError> {
@@ -519,7 +524,7 @@ impl<'a> Writer<'a> {
         raw: &str,
         content: &mut dyn Read,
         mode: u32,
-        size_hint: u64,
+        size: u64,
     ) -> Result<(), ExtractError> {
         if rel.as_os_str().is_empty() {
             return Err(ExtractError::Unsafe {
@@ -528,24 +533,24 @@ impl<'a> Writer<'a> {
             });
         }
         let budget = self.limits.max_bytes - self.written;
-        // The declared size avoids regrowing the buffer; it is only a hint
-        // (the real length is what counts against the budget).
-        let mut data = self
-            .sink
-            .buffer(usize::try_from(size_hint.min(budget)).unwrap_or(0));
-        let n = content
-            .take(budget + 1)
-            .read_to_end(&mut data)
-            .map_err(|source| ExtractError::Corrupt {
-                kind: self.kind,
-                source,
-            })? as u64;
-        if n > budget {
+        // The entry's declared size, checked against the budget before a
+        // byte is read; an entry shorter than it says is a corrupt archive,
+        // and one longer is read no further (the format's next header
+        // follows it).
+        if size > budget {
             return Err(ExtractError::TooLarge {
                 limit: self.limits.max_bytes,
             });
         }
-        self.written += n;
+        let corrupt = |source| ExtractError::Corrupt {
+            kind: self.kind,
+            source,
+        };
+        let mut data = self
+            .sink
+            .buffer(usize::try_from(size).map_err(|e| corrupt(io::Error::other(e)))?);
+        content.read_exact(&mut data).map_err(corrupt)?;
+        self.written += size;
         let path = self.target(rel);
         self.sink.send(Op::File {
             path,

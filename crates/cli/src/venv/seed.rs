@@ -48,10 +48,76 @@ pub fn seed(base: &Base, build: &Path, target: &Path) -> Result<()> {
     }
     let site = site_packages(base, build);
     for wheel in wheels {
+        if let Some(entry_points) = link_installed(base, &wheel, &site) {
+            write_console_scripts(base, &entry_points, build, target)?;
+            continue;
+        }
         install_wheel(base, &wheel, &site, build, target)
             .with_context(|| format!("cannot install `{}` into the venv", wheel.display()))?;
     }
     Ok(())
+}
+
+/// A managed interpreter already holds the bundled wheel's package,
+/// installed from that very wheel when it was built: its files (as its
+/// `RECORD` lists them) are hard-linked into the venv, one `link` each
+/// instead of inflating and writing them, as uv links packages from its
+/// cache. Only pyman's own installs (never modified in place: packages are
+/// replaced by new files, bytecode by renames) and only on one file system;
+/// anything unexpected undoes the links and returns `None` for the wheel.
+fn link_installed(base: &Base, wheel: &Path, site: &Path) -> Option<String> {
+    if base.interpreter.origin != pyman_resolver::Origin::Managed {
+        return None;
+    }
+    // `pip-23.2.1-py3-none-any.whl` → `pip-23.2.1.dist-info`.
+    let name = wheel.file_name()?.to_str()?;
+    let mut parts = name.splitn(3, '-');
+    let dist_info = format!("{}-{}.dist-info", parts.next()?, parts.next()?);
+    let from_site = site_packages(base, &base.prefix);
+    let record = std::fs::read_to_string(from_site.join(&dist_info).join("RECORD")).ok()?;
+    let entry_points =
+        std::fs::read_to_string(from_site.join(&dist_info).join("entry_points.txt")).ok()?;
+    let mut linked: Vec<PathBuf> = Vec::new();
+    let mut made = std::collections::HashSet::new();
+    let ok = record.lines().all(|line| {
+        let rel = line.split(',').next().unwrap_or("");
+        // Scripts (`../../../bin/pip`) are written below, for this venv.
+        let Ok(rel) = pyman_installer::extract::safe_relative(rel) else {
+            return rel.is_empty() || rel.starts_with("..");
+        };
+        let (from, to) = (from_site.join(&rel), site.join(&rel));
+        // Bytecode is the venv's to compile, as after a wheel install; the
+        // venv's own `INSTALLER` is written below.
+        if rel.ends_with("INSTALLER") || rel.extension().is_some_and(|e| e == "pyc") {
+            return true;
+        }
+        if let Some(parent) = to.parent()
+            && made.insert(parent.to_path_buf())
+            && std::fs::create_dir_all(parent).is_err()
+        {
+            return false;
+        }
+        match std::fs::hard_link(&from, &to) {
+            Ok(()) => {
+                linked.push(to);
+                true
+            }
+            // Listed but not there (removed by hand): nothing to link.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !from.exists() => true,
+            Err(_) => false,
+        }
+    });
+    if !ok || linked.is_empty() {
+        for l in &linked {
+            let _ = std::fs::remove_file(l);
+        }
+        return None;
+    }
+    // A file of the venv's own, not written through a link.
+    let installer = site.join(&dist_info).join("INSTALLER");
+    let _ = std::fs::remove_file(&installer);
+    std::fs::write(&installer, "pyman\n").ok()?;
+    Some(entry_points)
 }
 
 fn install_wheel(
