@@ -470,3 +470,39 @@ fn a_linked_venv_is_migrated_where_it_points_and_prune_removes_what_it_kept() {
     );
     assert!(real.join("pyvenv.cfg").is_file());
 }
+
+#[test]
+fn migrate_install_fetches_a_missing_python_in_process_and_moves_the_venv() {
+    let Some(py) = fixtures::require(2) else {
+        return;
+    };
+    let (new, old) = (py[0], py[1]);
+    // Only the old Python is on the machine; the new one is served.
+    let ctx = TestContext::with_pythons(&[old]);
+    ctx.rehash();
+    let server = crate::server::Server::start();
+    let archive = fixtures::install_only(new);
+    let json = fixtures::serve(&server, &[(new, &archive)]);
+    ctx.dir("proj");
+    ctx.pyman("proj", &["pin", &old.minor]).ok();
+    let out = ctx.pyman(
+        "proj",
+        &[
+            "migrate",
+            "--install",
+            &new.minor,
+            "--downloads-json",
+            &json,
+        ],
+    );
+    out.ok()
+        .stderr_has(&format!("Installed Python {}", new.version))
+        .stderr_has("Migrated");
+    let cfg = std::fs::read_to_string(ctx.work.join("proj/.venv/pyvenv.cfg")).unwrap();
+    assert!(cfg.contains(&format!("version = {}", new.version)), "{cfg}");
+    assert_eq!(server.hits(&archive.file_name), 1);
+    // The index flags work without `--install` too: nothing more to fetch.
+    ctx.pyman("proj", &["migrate", &new.minor, "--downloads-json", &json])
+        .ok()
+        .stderr_has("already uses");
+}

@@ -323,6 +323,8 @@ pub struct MigrateArgs {
     /// Install the requested Python first when it is missing
     #[arg(long)]
     pub install: bool,
+    #[command(flatten)]
+    pub index: IndexArgs,
 }
 
 #[derive(Debug, Subcommand)]

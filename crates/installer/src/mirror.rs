@@ -14,7 +14,7 @@ use crate::atomic;
 use crate::download::hex;
 use crate::host::Host;
 use crate::index::{Build, GITHUB_RELEASES};
-use crate::release;
+use crate::pbs_release;
 
 /// Which platforms to mirror.
 #[derive(Debug, Clone)]
@@ -201,7 +201,7 @@ pub fn contents(dir: &Path) -> io::Result<Vec<(String, Build, u64)>> {
             let Ok(md) = std::fs::metadata(entry.path().join(&name)) else {
                 continue;
             };
-            if let Some(mut b) = release::parse_asset(&name, &tag) {
+            if let Some(mut b) = pbs_release::parse_asset(&name, &tag) {
                 b.url = format!("{GITHUB_RELEASES}/{tag}/{}", name.replace('+', "%2B")).into();
                 b.sha256 = Some(sha);
                 out.push((tag.clone(), b, md.len()));
@@ -290,7 +290,7 @@ mod tests {
 
     fn build(asset: &str, sha: &str) -> Build {
         let tag = asset.split_once('+').unwrap().1.split_once('-').unwrap().0;
-        let mut b = release::parse_asset(asset, tag).unwrap();
+        let mut b = pbs_release::parse_asset(asset, tag).unwrap();
         b.url = format!("{GITHUB_RELEASES}/{tag}/{}", asset.replace('+', "%2B")).into();
         b.sha256 = Some(sha.repeat(64));
         b
@@ -320,11 +320,11 @@ mod tests {
         assert_eq!(write_indexes(dir.path()).unwrap(), 2);
 
         let latest = std::fs::read_to_string(dir.path().join("latest-release.json")).unwrap();
-        let latest = release::LatestRelease::parse(&latest, "t").unwrap();
+        let latest = pbs_release::LatestRelease::parse(&latest, "t").unwrap();
         assert_eq!(latest.tag, "20250115");
         let sums = std::fs::read_to_string(dir.path().join("20250115/SHA256SUMS")).unwrap();
         let from_sums =
-            release::parse_sums(&sums, &latest.tag, &latest.asset_url_prefix, "t").unwrap();
+            pbs_release::parse_sums(&sums, &latest.tag, &latest.asset_url_prefix, "t").unwrap();
         assert_eq!(from_sums, vec![b.clone()]);
 
         let text = std::fs::read_to_string(dir.path().join("downloads.json")).unwrap();

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::download::{Client, Fetched, Location, Validators};
 use crate::index::Build;
-use crate::release::{self, LatestRelease};
+use crate::pbs_release::{self, LatestRelease};
 
 /// How often the release is checked: once a day by default.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
@@ -108,7 +108,7 @@ fn now() -> u64 {
 pub fn latest_url(mirror: Option<&str>) -> String {
     match mirror {
         Some(m) => format!("{}/latest-release.json", m.trim_end_matches('/')),
-        None => release::LATEST_RELEASE_URL.to_string(),
+        None => pbs_release::LATEST_RELEASE_URL.to_string(),
     }
 }
 
@@ -141,8 +141,8 @@ fn write_cache(path: &Path, cached: &Cached) -> std::io::Result<()> {
     crate::atomic::write(path, text)
 }
 
-fn builds_of(cached: &Cached, origin: &str) -> Result<Vec<Build>, release::ReleaseError> {
-    release::parse_sums(&cached.sums, &cached.tag, &cached.asset_url_prefix, origin)
+fn builds_of(cached: &Cached, origin: &str) -> Result<Vec<Build>, pbs_release::ReleaseError> {
+    pbs_release::parse_sums(&cached.sums, &cached.tag, &cached.asset_url_prefix, origin)
 }
 
 /// The builds of the release cached by the last refresh of this mirror
@@ -271,7 +271,7 @@ async fn check_latest(
         .get_if_changed(
             &Location::parse(source),
             &validators,
-            release::MAX_LATEST_BYTES,
+            pbs_release::MAX_LATEST_BYTES,
         )
         .await
         .map_err(|e| error_chain(&e))?;
@@ -299,13 +299,16 @@ async fn check_latest(
     }
     let sums_location = sums_url(mirror, &latest);
     let sums = client
-        .get_text(&Location::parse(&sums_location), release::MAX_SUMS_BYTES)
+        .get_text(
+            &Location::parse(&sums_location),
+            pbs_release::MAX_SUMS_BYTES,
+        )
         .await
         .map_err(|e| error_chain(&e))?;
     // Checked whole (a garbage file is an error), then kept as the lines used.
-    release::parse_sums(&sums, &latest.tag, &latest.asset_url_prefix, &sums_location)
+    pbs_release::parse_sums(&sums, &latest.tag, &latest.asset_url_prefix, &sums_location)
         .map_err(|e| error_chain(&e))?;
-    let sums = release::used_sums_lines(&sums, &latest.tag);
+    let sums = pbs_release::used_sums_lines(&sums, &latest.tag);
     let new = Cached {
         source,
         checked: now(),

@@ -66,7 +66,13 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
     let (interpreter, _) = match choose() {
         Ok(found) => found,
         Err(_) if args.install || app.env().is_true(pyman_resolver::env::PYMAN_AUTO_INSTALL) => {
-            install_first(&args.request)?;
+            let session = crate::session::Session::new(app, &args.index, false)?;
+            if !crate::session::install(&session, std::slice::from_ref(&request))? {
+                return Err(fail(
+                    format!("Python `{request}` could not be installed; nothing was migrated"),
+                    "see the error above",
+                ));
+            }
             choose().map_err(not_installed)?
         }
         Err(e) => return Err(not_installed(e)),
@@ -252,21 +258,6 @@ fn failed(
         msg,
         "a package with no wheel for the new Python, or whose `Requires-Python` excludes it, needs a newer release of it: update it in the old venv (or your requirements), then migrate again; `pyman migrate --dry-run` lists every such package",
     )
-}
-
-fn install_first(request: &str) -> Result<()> {
-    let exe = std::env::current_exe().context("cannot find the pyman binary")?;
-    let status = std::process::Command::new(exe)
-        .args(["install", request])
-        .status()
-        .context("cannot run `pyman install`")?;
-    if !status.success() {
-        return Err(fail(
-            format!("`pyman install {request}` failed; nothing was migrated"),
-            "see its error above",
-        ));
-    }
-    Ok(())
 }
 
 /// Resolves what would be installed in a throw-away venv of the new Python

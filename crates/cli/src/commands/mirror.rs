@@ -12,8 +12,8 @@ use pyman_resolver::VersionRequest;
 use crate::app::App;
 use crate::args::MirrorArgs;
 use crate::commands::cache::human_bytes;
-use crate::commands::install::{installer, load_index, runtime};
 use crate::error::{fail, hinted};
+use crate::session::Session;
 
 pub fn run(app: &App, args: &MirrorArgs) -> Result<ExitCode> {
     let requests: Vec<VersionRequest> = if args.requests.is_empty() {
@@ -24,9 +24,9 @@ pub fn run(app: &App, args: &MirrorArgs) -> Result<ExitCode> {
             .map(|t| crate::error::parse_request(t))
             .collect::<Result<_>>()?
     };
-    let rt = runtime()?;
-    let installer = installer(app, false, &args.index)?;
-    let index = rt.block_on(load_index(app, &installer, &args.index))?;
+    let session = Session::new(app, &args.index, false)?;
+    let (rt, installer) = (&session.rt, &session.installer);
+    let index = session.index()?;
     let platforms = if args.all_platforms {
         Platforms::All
     } else if args.platform.is_empty() {
@@ -34,7 +34,7 @@ pub fn run(app: &App, args: &MirrorArgs) -> Result<ExitCode> {
     } else {
         Platforms::Named(args.platform.clone())
     };
-    let builds = mirror::select(&index, &requests, &platforms);
+    let builds = mirror::select(index, &requests, &platforms);
     if builds.is_empty() {
         let asked: Vec<String> = requests.iter().map(ToString::to_string).collect();
         return Err(fail(

@@ -11,7 +11,7 @@ use pyman_resolver::platform::EXE_SUFFIX;
 use crate::app::App;
 use crate::args::SelfCommand;
 use crate::error::fail;
-use crate::release;
+use crate::self_release;
 use crate::shell::{self, Shell};
 
 pub fn run(app: &App, cmd: &SelfCommand) -> Result<ExitCode> {
@@ -23,9 +23,9 @@ pub fn run(app: &App, cmd: &SelfCommand) -> Result<ExitCode> {
 
 fn base_url(app: &App) -> String {
     app.env()
-        .non_empty(release::PYMAN_DOWNLOAD_URL)
+        .non_empty(self_release::PYMAN_DOWNLOAD_URL)
         .map_or_else(
-            || release::DEFAULT_DOWNLOAD_URL.to_string(),
+            || self_release::DEFAULT_DOWNLOAD_URL.to_string(),
             |v| v.to_string_lossy().into_owned(),
         )
         .trim_end_matches('/')
@@ -34,7 +34,7 @@ fn base_url(app: &App) -> String {
 
 fn update(app: &App) -> Result<ExitCode> {
     let base = base_url(app);
-    let rt = crate::commands::install::runtime()?;
+    let rt = crate::session::runtime()?;
     let client = Client::new(std::time::Duration::from_secs(30))
         .map_err(|e| crate::error::hinted(e, None, 1))?;
     let get = |url: String| {
@@ -45,7 +45,7 @@ fn update(app: &App) -> Result<ExitCode> {
                     e,
                     Some(format!(
                         "check the network, or point `{}` at a mirror",
-                        release::PYMAN_DOWNLOAD_URL
+                        self_release::PYMAN_DOWNLOAD_URL
                     )),
                     1,
                 )
@@ -58,7 +58,7 @@ fn update(app: &App) -> Result<ExitCode> {
             .info(format!("pyman {current} is the newest release"));
         return Ok(ExitCode::SUCCESS);
     }
-    let name = release::archive_name(&latest);
+    let name = self_release::archive_name(&latest);
     let url = format!("{base}/{name}");
     let expected = get(format!("{url}.sha256"))?;
     let expected = expected

@@ -111,7 +111,7 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
                 hinted(e, hint, 1)
             })?;
             managed::remove(app.home(), &i.key).map_err(|e| hinted(e, None, 1))?;
-            if let Err(e) = crate::registry::unregister(i) {
+            if let Err(e) = crate::pep514::unregister(i) {
                 app.printer
                     .warn(format!("its PEP 514 registry key was not removed: {e}"));
             }

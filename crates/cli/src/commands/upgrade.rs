@@ -1,15 +1,14 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Result;
-use pyman_installer::{Build, Installer, Outcome, managed};
+use pyman_installer::{Build, Outcome, managed};
 use pyman_resolver::inventory::Origin;
 use pyman_resolver::{Interpreter, Version, VersionRequest};
 
 use crate::app::App;
-use crate::commands::install::{installer, load_index, runtime};
 use crate::error::hinted;
+use crate::session::Session;
 
 /// Installs the newest patch of each installed minor (or of those asked for).
 /// The per-minor link then points at it, which moves every venv of that minor;
@@ -36,10 +35,10 @@ pub fn run(app: &App, args: &crate::args::UpgradeArgs) -> Result<ExitCode> {
             .info("Nothing to upgrade: no managed interpreter matches");
         return Ok(ExitCode::SUCCESS);
     }
-    let rt = runtime()?;
-    let installer = Arc::new(installer(app, false, &args.index)?);
-    let mut rebuilder: Option<Installer> = None;
-    let index = rt.block_on(load_index(app, &installer, &args.index))?;
+    let session = Session::new(app, &args.index, false)?;
+    let (rt, installer) = (&session.rt, &session.installer);
+    let mut rebuilder: Option<Session> = None;
+    let index = session.index()?;
     let pinned = exact_pins(app);
     let mut failed = false;
     for (minor_key, installed) in minors {
@@ -66,11 +65,9 @@ pub fn run(app: &App, args: &crate::args::UpgradeArgs) -> Result<ExitCode> {
             // libraries (OpenSSL, SQLite…) get security fixes.
             let rebuild = match &mut rebuilder {
                 Some(r) => r,
-                None => {
-                    rebuilder.insert(crate::commands::install::installer(app, true, &args.index)?)
-                }
+                None => rebuilder.insert(Session::new(app, &args.index, true)?),
             };
-            match rt.block_on(rebuild.install(&build)) {
+            match rt.block_on(rebuild.installer.install(&build)) {
                 Ok(_) => app.printer.success(format!(
                     "Rebuilt Python {} with the newer build {} (was {from}); its venvs keep working",
                     build.version_string(),
