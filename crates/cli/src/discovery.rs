@@ -233,10 +233,9 @@ fn path_candidates(home: &PymanHome, env: &Env) -> Vec<PathBuf> {
     let shims = home.shims();
     let mut out = Vec::new();
     for dir in dirs {
-        let text = dir.to_string_lossy();
         if !dir.is_absolute()
             || dir == shims
-            || text.ends_with("shims")
+            || pyman_resolver::target::shims_manager(&dir).is_some()
             || dir.parent().is_some_and(|p| p.join("pyvenv.cfg").exists())
         {
             continue;

@@ -4,6 +4,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::home::PymanHome;
+use crate::inventory::{Interpreter, Origin};
 use crate::platform::BIN_DIR;
 
 /// The name of a project's venv folder, next to its version file.
@@ -115,6 +117,40 @@ fn is_command(path: &Path) -> bool {
     }
 }
 
+/// `$PYMAN_HOME/venvs/<name>`: where an interpreter's default venv lives.
+/// Managed interpreters: one per minor (`cpython-3.12-linux-x86_64-gnu`),
+/// kept across patch upgrades by the per-minor link. Others (pyenv, uv, the
+/// system, a path) are named by origin, version and a hash of their path
+/// (`pyenv-3.12.1-3f2a9c1e`), so two of one version never share one.
+pub fn default_venv_dir(
+    home: &PymanHome,
+    installed: Option<&Interpreter>,
+    executable: &Path,
+) -> PathBuf {
+    let name = match installed {
+        Some(i) if i.origin == Origin::Managed => i.minor_key(),
+        Some(i) => format!(
+            "{}-{}-{:08x}",
+            i.origin.as_str(),
+            i.version_string(),
+            path_hash(executable)
+        ),
+        None => format!("path-{:08x}", path_hash(executable)),
+    };
+    home.venvs().join(name)
+}
+
+/// FNV-1a of the path, folded to 32 bits: stable across runs and builds
+/// (std's hasher is not), and enough to tell a few interpreters apart.
+fn path_hash(path: &Path) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in path.as_os_str().as_encoded_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    ((h >> 32) ^ h) as u32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +171,33 @@ mod tests {
         assert!(info.built_from(Path::new("/opt/py/bin")));
         assert!(!info.built_from(Path::new("/opt/other/bin")));
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn default_venv_names_are_stable_and_distinct() {
+        let home = PymanHome::new("/h");
+        let pyenv = |exe: &str| Interpreter {
+            key: "cpython-3.12.1-linux-x86_64-gnu".into(),
+            version: "3.12.1".parse().unwrap(),
+            variant: crate::Variant::Default,
+            origin: Origin::Pyenv,
+            executable: PathBuf::from(exe),
+        };
+        let venv_dir_of =
+            |home: &PymanHome, i: &Interpreter| default_venv_dir(home, Some(i), &i.executable);
+        let a = venv_dir_of(&home, &pyenv("/p/versions/3.12.1/bin/python3"));
+        let b = venv_dir_of(&home, &pyenv("/q/versions/3.12.1/bin/python3"));
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            venv_dir_of(&home, &pyenv("/p/versions/3.12.1/bin/python3"))
+        );
+        let name = a.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("pyenv-3.12.1-") && name.len() == 21,
+            "{name}"
+        );
+        // FNV-1a is fixed: a changed hash would orphan every user's default venvs.
+        assert_eq!(path_hash(Path::new("/usr/bin/python3")), 0x01e1_bc80);
     }
 }

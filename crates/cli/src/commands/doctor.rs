@@ -147,18 +147,15 @@ fn shims(app: &App, out: &mut Vec<Finding>) {
 }
 
 /// Who owns a folder on PATH that has a `python` of its own.
-fn owner(dir: &Path) -> &'static str {
-    let s = dir.to_string_lossy();
-    if s.contains(".pyenv/shims") || s.contains("pyenv-win") {
-        "pyenv's shims"
-    } else if s.contains(".asdf/shims") {
-        "asdf's shims"
-    } else if s.contains("mise/shims") {
-        "mise's shims"
-    } else if s.contains("/envs/") || dir.parent().is_some_and(|p| p.join("pyvenv.cfg").exists()) {
-        "an activated virtual environment"
+fn owner(dir: &Path) -> String {
+    if let Some(who) = pyman_resolver::target::shims_manager(dir) {
+        format!("{who}'s shims")
+    } else if dir.to_string_lossy().contains("/envs/")
+        || dir.parent().is_some_and(|p| p.join("pyvenv.cfg").exists())
+    {
+        "an activated virtual environment".into()
     } else {
-        "a system Python"
+        "a system Python".into()
     }
 }
 
@@ -188,11 +185,11 @@ fn path_order(app: &App, out: &mut Vec<Finding>) {
         {
             shadowed = true;
             let who = owner(dir);
-            let fix = match who {
-                "pyenv's shims" => {
+            let fix = match who.as_str() {
+                "pyenv's shims" | "pyenv-win's shims" => {
                     "remove `pyenv init` from your shell's rc file (or put it before pyman's block), then open a new shell"
                 }
-                "asdf's shims" | "mise's shims" => {
+                "asdf's shims" | "mise's shims" | "rye's shims" => {
                     "remove that manager's activation from your rc file, or put pyman's block after it; then open a new shell"
                 }
                 "an activated virtual environment" => {

@@ -320,13 +320,7 @@ pub fn recreate(base: &Base, target: &Path, options: &Options) -> Result<Vec<Str
 /// for managed ones (per minor, so upgrades keep it), `venvs/pyenv-3.12.1-<hash>`
 /// for discovered ones. The resolver names it, so the shim agrees.
 pub fn default_venv_path(home: &PymanHome, interpreter: &Interpreter) -> PathBuf {
-    pyman_resolver::target::default_venv_dir(
-        home,
-        &pyman_resolver::Resolved {
-            executable: interpreter.executable.clone(),
-            installed: Some(interpreter.clone()),
-        },
-    )
+    pyman_resolver::venv::default_venv_dir(home, Some(interpreter), &interpreter.executable)
 }
 
 /// Packages that are not pip's own in an interpreter's site-packages:

@@ -2,16 +2,25 @@
 //! `pyman which` / `pyman current` all call this, so they always agree.
 
 use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
-use crate::home::{HomeError, PymanHome};
-use crate::inventory::{Interpreter, Inventory, InventoryError, Origin};
-use crate::platform::{BIN_DIR, EXE_SUFFIX};
+use crate::home::PymanHome;
+use crate::inventory::{Interpreter, Inventory};
+use crate::platform::BIN_DIR;
 use crate::request::VersionRequest;
-use crate::selection::{SelectError, Selection, SelectionSource, select};
-use crate::venv::{PROJECT_VENV, VenvInfo, read_venv};
+use crate::selection::{Selection, SelectionSource, select};
+use crate::venv::{PROJECT_VENV, VenvInfo, default_venv_dir, read_venv};
+
+mod error;
+mod names;
+mod path;
+
+pub use error::TargetError;
+use names::interpreter_names;
+pub use names::{command_name, is_python_command, minor_in_name};
+use path::{find_in, interpreter_dirs, is_executable};
+pub use path::{find_on_path, next_on_path, shims_manager};
 
 /// What the resolver needs to know about the caller.
 #[derive(Debug, Clone)]
@@ -119,116 +128,6 @@ pub struct Target {
     pub missing_default_venv: Option<PathBuf>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum TargetError {
-    #[error("the current folder cannot be read (was it deleted?)")]
-    Cwd(#[source] io::Error),
-    #[error(transparent)]
-    Home(#[from] HomeError),
-    #[error(transparent)]
-    Select(#[from] SelectError),
-    #[error(transparent)]
-    Inventory(#[from] InventoryError),
-    #[error("no Python is selected here: no `PYMAN_PYTHON`, no version file from `{}` up to the root, and no global default", cwd.display())]
-    NoSelection { cwd: PathBuf },
-    #[error("Python `{request}` is not installed ({reason})")]
-    NotInstalled {
-        request: VersionRequest,
-        reason: String,
-    },
-    #[error("`{name}` asks for Python {major}.{minor}, which is not installed")]
-    MinorNotInstalled {
-        name: String,
-        major: u64,
-        minor: u64,
-    },
-    #[error("the interpreter `{}` does not exist ({reason})", path.display())]
-    PathMissing { path: PathBuf, reason: String },
-    #[error(
-        "no system Python (`python3`, `python`) found on `PATH` outside shims for the `system` selection ({reason})"
-    )]
-    SystemNotFound { reason: String },
-    #[error(
-        "the project venv `{}` was built from `{}`, but the selected interpreter is `{}` ({reason})",
-        venv.display(),
-        venv_home.as_deref().map_or_else(|| "an unknown interpreter".into(), |h| h.display().to_string()),
-        interpreter.display()
-    )]
-    StaleVenv {
-        venv: PathBuf,
-        venv_home: Option<PathBuf>,
-        interpreter: PathBuf,
-        reason: String,
-    },
-    #[error("cannot read the venv `{}`", venv.display())]
-    VenvUnreadable {
-        venv: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    #[error("`{name}` is not in the {where_} (searched {})", list(searched))]
-    CommandNotFound {
-        name: String,
-        where_: String,
-        searched: Vec<PathBuf>,
-        elsewhere: Vec<PathBuf>,
-    },
-}
-
-fn list(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| format!("`{}`", p.display()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-impl TargetError {
-    pub fn hint(&self) -> Option<String> {
-        Some(match self {
-            TargetError::Cwd(_) => "`cd` into a folder that exists".to_string(),
-            TargetError::Home(e) => e.hint().to_string(),
-            TargetError::Select(e) => e.hint(),
-            TargetError::Inventory(e) => e.hint().to_string(),
-            TargetError::NoSelection { .. } => {
-                "pin one for this project with `pyman pin 3.12`, or a default with `pyman pin --global 3.12`".to_string()
-            }
-            TargetError::NotInstalled { request, .. } => {
-                format!("install it with `pyman install {request}`, or see what is installed with `pyman list`")
-            }
-            TargetError::MinorNotInstalled { major, minor, .. } => {
-                format!("install it with `pyman install {major}.{minor}`")
-            }
-            TargetError::PathMissing { .. } => {
-                "fix the path, or pin an installed version with `pyman pin 3.12`".to_string()
-            }
-            TargetError::SystemNotFound { .. } => {
-                "install a system Python, or pin a version with `pyman pin 3.12`".to_string()
-            }
-            TargetError::StaleVenv { venv, .. } => format!(
-                "rebuild it with `pyman venv --recreate {}` (it lists the packages to reinstall), or pin the venv's version",
-                venv.display()
-            ),
-            TargetError::VenvUnreadable { .. } => return None,
-            TargetError::CommandNotFound { elsewhere, name, .. } if !elsewhere.is_empty() => {
-                format!("`{name}` exists in {}; install it into this environment with `pip install`, or select that interpreter", list(elsewhere))
-            }
-            TargetError::CommandNotFound { .. } => {
-                "install it into this environment with `pip install`".to_string()
-            }
-        })
-    }
-
-    /// Stable exit codes: 2 bad input, 127 command not found, 1 anything else.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            TargetError::Select(_) => 2,
-            TargetError::CommandNotFound { .. } => 127,
-            _ => 1,
-        }
-    }
-}
-
 /// The selection here, or the error that says how to make one.
 pub fn require_selection(ctx: &Context) -> Result<Selection, TargetError> {
     select(&ctx.cwd, &ctx.env, &ctx.home)?.ok_or_else(|| TargetError::NoSelection {
@@ -277,34 +176,6 @@ pub fn resolve(
                 request: request.clone(),
                 reason: selection.source.reason(),
             }),
-    }
-}
-
-/// `python3.12` → `(3, 12)`; `pip3.11` → `(3, 11)`; `python3` → `None`.
-pub fn minor_in_name(name: &str) -> Option<(u64, u64)> {
-    let digits = name.trim_start_matches(|c: char| c.is_ascii_alphabetic());
-    let (major, minor) = digits.split_once('.')?;
-    if digits.len() == name.len() || major.is_empty() || minor.is_empty() {
-        return None;
-    }
-    Some((major.parse().ok()?, minor.parse().ok()?))
-}
-
-/// The command name a shim was invoked as: the file name of argv[0], without
-/// `.exe` and lower-cased on Windows.
-pub fn command_name(argv0: &str) -> String {
-    let base = argv0
-        .rsplit(['/', std::path::MAIN_SEPARATOR])
-        .next()
-        .unwrap_or(argv0);
-    if cfg!(windows) {
-        let lower = base.to_ascii_lowercase();
-        lower
-            .strip_suffix(".exe")
-            .map(str::to_string)
-            .unwrap_or(lower)
-    } else {
-        base.to_string()
     }
 }
 
@@ -406,7 +277,7 @@ fn lookup(
     // first need, so packages installed outside projects never land in it.
     let mut missing_default_venv = None;
     if !is_venv_interpreter(&resolved) {
-        let root = default_venv_dir(&ctx.home, &resolved);
+        let root = default_venv_dir(&ctx.home, resolved.installed.as_ref(), &resolved.executable);
         match read_venv(&root) {
             Ok(Some(venv)) if venv.built_from(resolved.bin_dir()) => {
                 let bin = venv.bin_dir();
@@ -463,36 +334,6 @@ fn lookup(
     })
 }
 
-/// `$PYMAN_HOME/venvs/<name>`: where an interpreter's default venv lives.
-/// Managed interpreters: one per minor (`cpython-3.12-linux-x86_64-gnu`),
-/// kept across patch upgrades by the per-minor link. Others (pyenv, uv, the
-/// system, a path) are named by origin, version and a hash of their path
-/// (`pyenv-3.12.1-3f2a9c1e`), so two of one version never share one.
-pub fn default_venv_dir(home: &PymanHome, resolved: &Resolved) -> PathBuf {
-    let name = match &resolved.installed {
-        Some(i) if i.origin == Origin::Managed => i.minor_key(),
-        Some(i) => format!(
-            "{}-{}-{:08x}",
-            i.origin.as_str(),
-            i.version_string(),
-            path_hash(&resolved.executable)
-        ),
-        None => format!("path-{:08x}", path_hash(&resolved.executable)),
-    };
-    home.venvs().join(name)
-}
-
-/// FNV-1a of the path, folded to 32 bits: stable across runs and builds
-/// (std's hasher is not), and enough to tell a few interpreters apart.
-fn path_hash(path: &Path) -> u32 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in path.as_os_str().as_encoded_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    ((h >> 32) ^ h) as u32
-}
-
 /// An "interpreter" that is itself a venv's python (a path pin into a
 /// venv): it needs no default venv of its own.
 fn is_venv_interpreter(resolved: &Resolved) -> bool {
@@ -501,42 +342,6 @@ fn is_venv_interpreter(resolved: &Resolved) -> bool {
             .bin_dir()
             .parent()
             .is_some_and(|p| p.join("pyvenv.cfg").is_file())
-}
-
-/// `python`, `python3`, `python3.12t`, `pip`, `pip3.12`, `pydoc3`, `idle3`,
-/// `python3-config`: the commands every interpreter has, which keep their
-/// strict behaviour (an error rather than someone else's command).
-pub fn is_python_command(name: &str) -> bool {
-    let base = name.strip_suffix("-config").unwrap_or(name);
-    let Some(rest) = ["python", "pip", "pydoc", "idle"]
-        .iter()
-        .find_map(|p| base.strip_prefix(p))
-    else {
-        return false;
-    };
-    let rest = rest.strip_suffix('t').unwrap_or(rest);
-    rest.is_empty()
-        || rest.bytes().all(|b| b.is_ascii_digit())
-        || rest.split_once('.').is_some_and(|(a, b)| {
-            !a.is_empty()
-                && !b.is_empty()
-                && a.bytes().all(|c| c.is_ascii_digit())
-                && b.bytes().all(|c| c.is_ascii_digit())
-        })
-}
-
-/// The next `name` on `PATH` after pyman's shims folder (or anywhere on
-/// `PATH` but that folder, when the shim was run by its full path): what
-/// would run if pyman's shims were not there. Never a shim of pyman's.
-pub fn next_on_path(ctx: &Context, name: &str) -> Option<PathBuf> {
-    let path = ctx.env.var_os("PATH")?;
-    let shims = ctx.home.shims();
-    let dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
-    let after = dirs.iter().position(|d| *d == shims).map_or(0, |i| i + 1);
-    dirs[after..]
-        .iter()
-        .filter(|d| d.is_absolute() && **d != shims)
-        .find_map(|d| find_in(ctx, d, &[name]))
 }
 
 /// What a shim named `name` runs here: [`find_target`], except that a
@@ -601,84 +406,6 @@ fn elsewhere(
     found
 }
 
-/// Names to try for a command: an interpreter may lack `python` or `pip`
-/// but have `python3` / `python3.12`, and Windows builds and venvs have only
-/// `python.exe` / `pip.exe` where a shim is called `python3.12`.
-fn interpreter_names(name: &str, version: Option<(u64, u64)>) -> Vec<String> {
-    let mut names = vec![name.to_string()];
-    let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-    let family = matches!(base, "python" | "pip" | "pydoc" | "idle" | "python-config");
-    if family && base == name {
-        names.push(format!("{name}3"));
-        if let Some((major, minor)) = version {
-            names.push(format!("{name}{major}.{minor}"));
-        }
-    } else if family {
-        names.push(base.to_string());
-    }
-    names
-}
-
-/// The folders of an interpreter that hold commands: `bin/` on Unix; the root
-/// and `Scripts\` on Windows.
-fn interpreter_dirs(bin: &Path) -> Vec<PathBuf> {
-    let mut dirs = vec![bin.to_path_buf()];
-    if cfg!(windows) {
-        dirs.push(bin.join("Scripts"));
-    }
-    dirs
-}
-
-fn find_in(ctx: &Context, dir: &Path, names: &[&str]) -> Option<PathBuf> {
-    names.iter().find_map(|name| {
-        let path = dir.join(format!("{name}{EXE_SUFFIX}"));
-        is_executable(ctx, &path).then_some(path)
-    })
-}
-
-/// An executable file that is not one of pyman's shims.
-fn is_executable(ctx: &Context, path: &Path) -> bool {
-    let Ok(md) = fs::metadata(path) else {
-        return false;
-    };
-    if !md.is_file() || (ctx.shim_id.is_some() && FileId::of(&md) == ctx.shim_id) {
-        return false;
-    }
-    if path.parent() == Some(ctx.home.shims().as_path()) {
-        return false;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if md.permissions().mode() & 0o111 == 0 {
-            return false;
-        }
-    }
-    true
-}
-
-/// Shims folders of pyman and of other managers, which `system` must skip or
-/// it would run another manager's selection (or loop back into pyman).
-fn is_shims_dir(ctx: &Context, dir: &Path) -> bool {
-    if dir == ctx.home.shims() {
-        return true;
-    }
-    let s = dir.to_string_lossy();
-    s.ends_with("/.pyenv/shims")
-        || s.ends_with("/.asdf/shims")
-        || s.ends_with("/mise/shims")
-        || s.contains("/.pyenv/plugins/")
-        || (s.ends_with("/shims") && s.contains("pyenv"))
-}
-
-/// `name` on `PATH`, skipping every shims folder.
-pub fn find_on_path(ctx: &Context, name: &str) -> Option<PathBuf> {
-    let path = ctx.env.var_os("PATH")?;
-    std::env::split_paths(&path)
-        .filter(|dir| dir.is_absolute() && !is_shims_dir(ctx, dir))
-        .find_map(|dir| find_in(ctx, &dir, &[name]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -739,34 +466,5 @@ mod tests {
         ] {
             assert!(!is_python_command(other), "{other}");
         }
-    }
-
-    #[test]
-    fn default_venv_names_are_stable_and_distinct() {
-        let home = PymanHome::new("/h");
-        let pyenv = |exe: &str| Resolved {
-            executable: PathBuf::from(exe),
-            installed: Some(Interpreter {
-                key: "cpython-3.12.1-linux-x86_64-gnu".into(),
-                version: "3.12.1".parse().unwrap(),
-                variant: crate::Variant::Default,
-                origin: Origin::Pyenv,
-                executable: PathBuf::from(exe),
-            }),
-        };
-        let a = default_venv_dir(&home, &pyenv("/p/versions/3.12.1/bin/python3"));
-        let b = default_venv_dir(&home, &pyenv("/q/versions/3.12.1/bin/python3"));
-        assert_ne!(a, b);
-        assert_eq!(
-            a,
-            default_venv_dir(&home, &pyenv("/p/versions/3.12.1/bin/python3"))
-        );
-        let name = a.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(
-            name.starts_with("pyenv-3.12.1-") && name.len() == 21,
-            "{name}"
-        );
-        // FNV-1a is fixed: a changed hash would orphan every user's default venvs.
-        assert_eq!(path_hash(Path::new("/usr/bin/python3")), 0x01e1_bc80);
     }
 }

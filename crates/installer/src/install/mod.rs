@@ -11,17 +11,23 @@ use pyman_resolver::inventory::{install_key, minor_key};
 use pyman_resolver::{Env, PymanHome, Version};
 
 use crate::auth::Credentials;
-use crate::cache::{Cache, Tee};
-use crate::download::{Client, DownloadError, Location, Progress, Streamed};
+use crate::cache::Cache;
+use crate::download::{Client, DownloadError, Location, Progress};
 use crate::env;
 use crate::extract::{self, ArchiveKind, ExtractError, Limits};
 use crate::host::Host;
 use crate::index::Build;
-use crate::lock::{self, LockError};
+use crate::lock;
 use crate::managed::{self, InstallMetadata};
 use crate::probe;
 use crate::scratch::{self, Scratch};
 use crate::url::SafeUrl;
+
+mod error;
+mod fetch;
+
+pub use error::InstallError;
+use error::io_err;
 
 /// Tunables, from the environment.
 #[derive(Debug, Clone)]
@@ -76,102 +82,6 @@ pub enum Outcome {
         key: String,
         path: PathBuf,
     },
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum InstallError {
-    #[error("no sha256 is known for `{key}` ({url}); pyman does not install unverified builds")]
-    MissingChecksum { key: String, url: SafeUrl },
-    #[error("`{url}` is not an archive pyman can unpack (.tar.gz, .tar.zst or .zip)")]
-    UnknownArchive { url: SafeUrl },
-    #[error("the download of `{url}` failed after {attempts} attempt{}", if *attempts == 1 { "" } else { "s" })]
-    Download {
-        url: SafeUrl,
-        attempts: u32,
-        #[source]
-        source: DownloadError,
-    },
-    #[error("checksum mismatch for `{url}`: expected sha256 {expected}, got {actual}")]
-    HashMismatch {
-        url: SafeUrl,
-        expected: String,
-        actual: String,
-    },
-    #[error("cannot unpack `{url}`")]
-    Extract {
-        url: SafeUrl,
-        #[source]
-        source: ExtractError,
-    },
-    #[error(transparent)]
-    Lock(#[from] LockError),
-    #[error("cannot write in `{}`", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    #[error("the archive `{url}` has no interpreter at `{expected}`")]
-    NoInterpreter { url: SafeUrl, expected: String },
-    #[error("the unpacked interpreter `{}` does not run: {detail}", exe.display())]
-    Smoke { exe: PathBuf, detail: String },
-    #[error("{what} is not in the download cache{}, and offline mode forbids downloading `{url}`", cache.as_ref().map(|c| format!(" (`{}`)", c.display())).unwrap_or_default())]
-    Offline {
-        what: String,
-        url: SafeUrl,
-        cache: Option<PathBuf>,
-    },
-    #[error("`{url}` holds Python {actual}, but the index says {expected}")]
-    VersionMismatch {
-        url: SafeUrl,
-        expected: String,
-        actual: String,
-    },
-}
-
-impl InstallError {
-    pub fn hint(&self) -> Option<String> {
-        Some(match self {
-            InstallError::MissingChecksum { .. } => {
-                "download the archive yourself and install it with `pyman install PATH --sha256 HEX`".into()
-            }
-            InstallError::Download { source, .. } => match source {
-                DownloadError::Unauthorized { .. }
-                | DownloadError::Insecure(_)
-                | DownloadError::Html { .. }
-                | DownloadError::TooLarge { .. } => source.hint(),
-                DownloadError::NotFound { .. } => {
-                    "the build is not at that address: check `--mirror` / `PYMAN_MIRROR` and `--downloads-json`, or see `pyman list --available`".into()
-                }
-                DownloadError::File { .. } => "check the path, or use an `https://` URL".into(),
-                _ => "check the network and proxy settings (`HTTPS_PROXY`), try a mirror with `--mirror`, or install from a downloaded archive with `pyman install PATH --sha256 HEX`".into(),
-            },
-            InstallError::HashMismatch { .. } => {
-                "the download is corrupt or was tampered with; nothing was installed. If you use a mirror, check that it serves the same files".into()
-            }
-            InstallError::Extract { .. } | InstallError::NoInterpreter { .. } => {
-                "nothing was installed; use a python-build-standalone archive (`…-install_only.tar.gz`)".into()
-            }
-            InstallError::Lock(e) => e.hint(),
-            InstallError::Io { .. } => "check that pyman's data folder (`PYMAN_HOME`) is writable and has free space".into(),
-            InstallError::Smoke { .. } | InstallError::VersionMismatch { .. } => {
-                "nothing was installed; the build may not suit this machine (see `pyman list --available`)".into()
-            }
-            InstallError::UnknownArchive { .. } => "give a `.tar.gz`, `.tar.zst` or `.zip` archive".into(),
-            InstallError::Offline { .. } => format!(
-                "fetch it while online with the same `{}` (`pyman install` or `pyman mirror DIR`), or point `--mirror` at a `file://` mirror made by `pyman mirror`; drop `--offline` / `{}` to download it",
-                env::PYMAN_CACHE_DIR,
-                env::PYMAN_OFFLINE
-            ),
-        })
-    }
-}
-
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> InstallError + '_ {
-    move |source| InstallError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 pub struct Installer {
@@ -373,68 +283,6 @@ impl Installer {
         .await
     }
 
-    /// Runs `run` on the cached copy of the archive with this sha256, else on
-    /// `location` with the cache to fill (`Some` only then). A cached archive
-    /// is read without the lock (entries never change once renamed in), so a
-    /// fleet sharing the cache unpacks in parallel; only a miss takes the
-    /// lock, and looks again once it has it: one download per archive across
-    /// every home sharing the cache. `run` verifies the bytes either way; a
-    /// cached copy that fails is removed and fetched again.
-    async fn through_cache<T, F>(
-        &self,
-        location: &Location,
-        sha: Option<&str>,
-        what: &str,
-        run: impl Fn(Location, Option<Cache>) -> F,
-    ) -> Result<T, InstallError>
-    where
-        F: Future<Output = Result<T, InstallError>>,
-    {
-        let cache = match (&self.options.cache, sha, location) {
-            (Some(c), Some(sha), Location::Http(_)) => Some((c, sha)),
-            _ => None,
-        };
-        let Some((cache, sha)) = cache else {
-            self.check_online(location, what)?;
-            return run(location.clone(), None).await;
-        };
-        let mut lock = None;
-        loop {
-            if let Some(path) = cache.get(sha) {
-                drop(lock.take());
-                match run(Location::File(path), None).await {
-                    Err(InstallError::HashMismatch { .. }) => {
-                        self.reporter.message(&format!(
-                            "The cached archive of {what} was corrupt; removed it, downloading again"
-                        ));
-                        cache.remove(sha);
-                    }
-                    done => return done,
-                }
-            }
-            if lock.is_some() {
-                break;
-            }
-            match self.cache_lock(cache, sha, what).await {
-                Ok(l) => lock = Some(l),
-                // A shared cache this user may read but not lock (another
-                // user's folder): download into this install's own scratch,
-                // without filling the cache, rather than fail.
-                Err(InstallError::Lock(LockError::Open { path, source })) => {
-                    self.reporter.message(&format!(
-                        "The download cache cannot be locked here (`{}`: {source}); downloading without it",
-                        path.display()
-                    ));
-                    self.check_online(location, what)?;
-                    return run(location.clone(), None).await;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        self.check_online(location, what)?;
-        run(location.clone(), Some(cache.clone())).await
-    }
-
     /// Streams one source into the unpacker, hashing (and, given a cache,
     /// teeing into it) as it goes.
     async fn unpack_from(
@@ -515,207 +363,6 @@ impl Installer {
         }
         self.keep_in_cache(cache, tee, expected);
         Ok(dest)
-    }
-
-    /// Downloads a verified copy of `build`'s archive to `dest` (renamed in
-    /// whole), from the cache when it holds it. Returns whether it came from
-    /// the build's own URL rather than the cache. For `pyman mirror`.
-    pub async fn fetch_to(&self, build: &Build, dest: &Path) -> Result<bool, InstallError> {
-        let (key, sha) = verifiable(build)?;
-        let what = format!("Python {} (`{key}`)", build.version_string());
-        let location = Location::parse(build.url.expose());
-        let dir = dest.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-        let (sha, key, source) = (sha.as_str(), key.as_str(), &location);
-        self.through_cache(&location, Some(sha), &what, |from, cache| async move {
-            self.copy_verified(&from, sha, dest, key, cache.as_ref())
-                .await
-                .map(|()| from == *source)
-        })
-        .await
-    }
-
-    async fn copy_verified(
-        &self,
-        location: &Location,
-        sha: &str,
-        dest: &Path,
-        label: &str,
-        cache: Option<&Cache>,
-    ) -> Result<(), InstallError> {
-        let dir = dest.parent().unwrap_or(Path::new("."));
-        let tmp = crate::fsafe::temp_builder()
-            .prefix(".download-")
-            .tempfile_in(dir)
-            .map_err(io_err(dir))?;
-        let (streamed, _, tee) = self
-            .stream_retrying(
-                location,
-                label,
-                cache,
-                |_| {
-                    let file = tmp.as_file().try_clone();
-                    move |reader: &mut dyn io::Read, _| -> io::Result<u64> {
-                        let mut file = file?;
-                        file.set_len(0)?;
-                        io::Seek::rewind(&mut file)?;
-                        io::copy(reader, &mut file)
-                    }
-                },
-                |_| {},
-            )
-            .await?;
-        verify(&location.display(), Some(sha), &streamed.sha256)?;
-        streamed.value.map_err(io_err(dest))?;
-        tmp.persist(dest).map_err(|e| InstallError::Io {
-            path: dest.to_path_buf(),
-            source: e.error,
-        })?;
-        self.keep_in_cache(cache, tee, Some(sha));
-        Ok(())
-    }
-
-    /// Streams `location` into the consumer made for each attempt, retrying
-    /// what is worth retrying. Returns the stream, the attempt that
-    /// succeeded and, given a cache, the complete copy of the bytes.
-    async fn stream_retrying<T, F>(
-        &self,
-        location: &Location,
-        label: &str,
-        cache: Option<&Cache>,
-        mut consumer_for: impl FnMut(u32) -> F,
-        cleanup: impl Fn(u32),
-    ) -> Result<(Streamed<T>, u32, Option<tempfile::NamedTempFile>), InstallError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut dyn io::Read, Option<u64>) -> T + Send + 'static,
-    {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            // A cache file that cannot be made costs only the cache entry.
-            let tee = cache.and_then(|c| c.begin().ok());
-            let tee_file = tee.as_ref().and_then(|t| t.as_file().try_clone().ok());
-            let consume = consumer_for(attempt);
-            let result = self
-                .client
-                .stream(
-                    location,
-                    self.reporter.progress(label),
-                    move |reader, len| match tee_file {
-                        Some(file) => {
-                            let mut tee = Tee::new(reader, file);
-                            let value = consume(&mut tee, len);
-                            let complete = tee.finish().is_some();
-                            (value, complete)
-                        }
-                        None => (consume(reader, len), false),
-                    },
-                )
-                .await;
-            match result {
-                Ok(s) => {
-                    let (value, complete) = s.value;
-                    let streamed = Streamed {
-                        value,
-                        sha256: s.sha256,
-                        bytes: s.bytes,
-                    };
-                    return Ok((streamed, attempt, tee.filter(|_| complete)));
-                }
-                Err(e) if e.is_retriable() && attempt <= self.options.retries => {
-                    let delay = self.delay(attempt, e.retry_after());
-                    self.reporter.message(&format!(
-                        "Retrying in {:.1}s ({e}; attempt {} of {})",
-                        delay.as_secs_f32(),
-                        attempt + 1,
-                        self.options.retries + 1
-                    ));
-                    cleanup(attempt);
-                    tokio::time::sleep(delay).await;
-                }
-                Err(source) => {
-                    return Err(InstallError::Download {
-                        url: location.display().into(),
-                        attempts: attempt,
-                        source,
-                    });
-                }
-            }
-        }
-    }
-
-    /// Renames a verified download into the cache; a failure there only
-    /// means the next install downloads again.
-    fn keep_in_cache(
-        &self,
-        cache: Option<&Cache>,
-        tee: Option<tempfile::NamedTempFile>,
-        sha: Option<&str>,
-    ) {
-        if let (Some(cache), Some(tee), Some(sha)) = (cache, tee, sha)
-            && let Err(e) = cache.commit(tee, sha)
-        {
-            self.reporter.message(&format!(
-                "Could not keep the download in the cache `{}`: {e}",
-                cache.root().display()
-            ));
-        }
-    }
-
-    async fn cache_lock(
-        &self,
-        cache: &Cache,
-        sha: &str,
-        what: &str,
-    ) -> Result<lock::FileLock, InstallError> {
-        let root = cache.root().to_path_buf();
-        let cache = cache.clone();
-        let (sha, what) = (sha.to_string(), what.to_string());
-        let timeout = self.options.lock_timeout;
-        let reporter = Arc::clone(&self.reporter);
-        tokio::task::spawn_blocking(move || {
-            cache.lock(&sha, &what, timeout, || {
-                reporter.message(&format!(
-                    "Waiting for another pyman to finish downloading {what} into the cache `{}`",
-                    cache.root().display()
-                ));
-            })
-        })
-        .await
-        .map_err(|e| InstallError::Io {
-            path: root,
-            source: io::Error::other(e),
-        })?
-        .map_err(InstallError::from)
-    }
-
-    fn check_online(&self, location: &Location, what: &str) -> Result<(), InstallError> {
-        if self.options.offline && matches!(location, Location::Http(_)) {
-            return Err(InstallError::Offline {
-                what: what.to_string(),
-                url: location.display().into(),
-                cache: self.options.cache.as_ref().map(|c| c.root().to_path_buf()),
-            });
-        }
-        Ok(())
-    }
-
-    fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        if !self.options.retry_delay {
-            return Duration::ZERO;
-        }
-        if let Some(after) = retry_after {
-            return after.min(Duration::from_secs(30));
-        }
-        let base = Duration::from_millis(500) * 2u32.saturating_pow(attempt.saturating_sub(1));
-        let jitter = Duration::from_millis(u64::from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_millis())
-                % 500,
-        ));
-        (base + jitter).min(Duration::from_secs(10))
     }
 
     /// Writes the metadata and renames the install into place.

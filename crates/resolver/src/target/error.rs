@@ -1,0 +1,119 @@
+//! Why a command has no target, with the fix and a stable exit code.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::home::HomeError;
+use crate::inventory::InventoryError;
+use crate::request::VersionRequest;
+use crate::selection::SelectError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("the current folder cannot be read (was it deleted?)")]
+    Cwd(#[source] io::Error),
+    #[error(transparent)]
+    Home(#[from] HomeError),
+    #[error(transparent)]
+    Select(#[from] SelectError),
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    #[error("no Python is selected here: no `PYMAN_PYTHON`, no version file from `{}` up to the root, and no global default", cwd.display())]
+    NoSelection { cwd: PathBuf },
+    #[error("Python `{request}` is not installed ({reason})")]
+    NotInstalled {
+        request: VersionRequest,
+        reason: String,
+    },
+    #[error("`{name}` asks for Python {major}.{minor}, which is not installed")]
+    MinorNotInstalled {
+        name: String,
+        major: u64,
+        minor: u64,
+    },
+    #[error("the interpreter `{}` does not exist ({reason})", path.display())]
+    PathMissing { path: PathBuf, reason: String },
+    #[error(
+        "no system Python (`python3`, `python`) found on `PATH` outside shims for the `system` selection ({reason})"
+    )]
+    SystemNotFound { reason: String },
+    #[error(
+        "the project venv `{}` was built from `{}`, but the selected interpreter is `{}` ({reason})",
+        venv.display(),
+        venv_home.as_deref().map_or_else(|| "an unknown interpreter".into(), |h| h.display().to_string()),
+        interpreter.display()
+    )]
+    StaleVenv {
+        venv: PathBuf,
+        venv_home: Option<PathBuf>,
+        interpreter: PathBuf,
+        reason: String,
+    },
+    #[error("cannot read the venv `{}`", venv.display())]
+    VenvUnreadable {
+        venv: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("`{name}` is not in the {where_} (searched {})", list(searched))]
+    CommandNotFound {
+        name: String,
+        where_: String,
+        searched: Vec<PathBuf>,
+        elsewhere: Vec<PathBuf>,
+    },
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| format!("`{}`", p.display()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl TargetError {
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            TargetError::Cwd(_) => "`cd` into a folder that exists".to_string(),
+            TargetError::Home(e) => e.hint().to_string(),
+            TargetError::Select(e) => e.hint(),
+            TargetError::Inventory(e) => e.hint().to_string(),
+            TargetError::NoSelection { .. } => {
+                "pin one for this project with `pyman pin 3.12`, or a default with `pyman pin --global 3.12`".to_string()
+            }
+            TargetError::NotInstalled { request, .. } => {
+                format!("install it with `pyman install {request}`, or see what is installed with `pyman list`")
+            }
+            TargetError::MinorNotInstalled { major, minor, .. } => {
+                format!("install it with `pyman install {major}.{minor}`")
+            }
+            TargetError::PathMissing { .. } => {
+                "fix the path, or pin an installed version with `pyman pin 3.12`".to_string()
+            }
+            TargetError::SystemNotFound { .. } => {
+                "install a system Python, or pin a version with `pyman pin 3.12`".to_string()
+            }
+            TargetError::StaleVenv { venv, .. } => format!(
+                "rebuild it with `pyman venv --recreate {}` (it lists the packages to reinstall), or pin the venv's version",
+                venv.display()
+            ),
+            TargetError::VenvUnreadable { .. } => return None,
+            TargetError::CommandNotFound { elsewhere, name, .. } if !elsewhere.is_empty() => {
+                format!("`{name}` exists in {}; install it into this environment with `pip install`, or select that interpreter", list(elsewhere))
+            }
+            TargetError::CommandNotFound { .. } => {
+                "install it into this environment with `pip install`".to_string()
+            }
+        })
+    }
+
+    /// Stable exit codes: 2 bad input, 127 command not found, 1 anything else.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            TargetError::Select(_) => 2,
+            TargetError::CommandNotFound { .. } => 127,
+            _ => 1,
+        }
+    }
+}
