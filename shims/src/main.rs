@@ -10,6 +10,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
+use pyman_resolver::Hint;
 use pyman_resolver::env::{self, MAX_SHIM_DEPTH};
 use pyman_resolver::target::{FileId, command_name, find_on_path};
 use pyman_resolver::{Context, Target, TargetError, TargetKind, find_target_or_next};

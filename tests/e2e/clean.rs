@@ -118,7 +118,7 @@ fn a_console_script_named_like_a_system_command_falls_through_outside_its_venv()
     };
     let system_base64 = Path::new("/usr/bin/base64");
     if !system_base64.is_file() {
-        eprintln!("SKIPPED: needs /usr/bin/base64");
+        crate::common::skip("needs /usr/bin/base64");
         return;
     }
     let ctx = TestContext::new();
@@ -193,7 +193,7 @@ fn with_nothing_selected_python_is_the_systems_and_pip_is_kept_off_it() {
         .map(Path::new)
         .find(|p| p.is_file())
     else {
-        eprintln!("SKIPPED: needs a system python3 in /usr/bin or /usr/local/bin");
+        crate::common::skip("needs a system python3 in /usr/bin or /usr/local/bin");
         return;
     };
     let ctx = TestContext::new();

@@ -225,3 +225,60 @@ impl TestContext {
         self.pyman("", &["rehash"]).ok();
     }
 }
+
+/// No scratch folder left in `pythons/.temp`: a failed or killed install
+/// leaves nothing half-made behind.
+#[track_caller]
+pub fn assert_no_leftovers(ctx: &TestContext) {
+    let temp = ctx.pyman_home.join("pythons/.temp");
+    let left: Vec<_> = fs::read_dir(&temp)
+        .map(|e| e.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "scratch leftovers: {left:?}");
+}
+
+/// `PYMAN_E2E_STRICT=1` (set by `.ci/run`, whose machine has every fixture:
+/// pyenv's interpreters, nginx, root, setpriv, GNU time): a skip is a failure,
+/// so a suite that silently tested nothing cannot pass there.
+const STRICT: &str = "PYMAN_E2E_STRICT";
+
+/// Where skips are recorded for `.ci/run`'s summary line (libtest hides the
+/// output of passing tests).
+pub fn skips_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-skips.txt")
+}
+
+/// A test (or part of one) that cannot run here: says why, on stderr past
+/// libtest's capture and in the skips file; under `PYMAN_E2E_STRICT=1` it fails.
+#[track_caller]
+pub fn skip(reason: impl std::fmt::Display) {
+    record_skip(&reason.to_string());
+    if std::env::var_os(STRICT).is_some_and(|v| v == "1") {
+        panic!("skipped under {STRICT}=1, where every fixture should be present: {reason}");
+    }
+}
+
+/// A skip that is this environment's, never a failure: the Wine suite
+/// outside `.ci/windows`, a pair of interpreters this machine's image does
+/// not have.
+pub fn skip_expected(reason: impl std::fmt::Display) {
+    record_skip(&reason.to_string());
+}
+
+fn record_skip(reason: &str) {
+    use std::io::Write;
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    let line = format!("SKIPPED {test}: {reason}\n");
+    // Straight to the file descriptor: `eprintln!` is captured for passing tests.
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    if let Ok(mut f) = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(skips_file())
+    {
+        let _ = f.write_all(line.as_bytes());
+    }
+}

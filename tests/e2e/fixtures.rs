@@ -114,10 +114,10 @@ pub fn source(pick: usize) -> Option<&'static SourcePython> {
 pub fn require(n: usize) -> Option<Vec<&'static SourcePython>> {
     let got: Vec<_> = (0..n).filter_map(source).collect();
     if got.len() < n {
-        eprintln!(
-            "SKIPPED: needs {n} CPython interpreters from pyenv (PYENV_ROOT or ~/.pyenv/versions), found {}",
+        crate::common::skip(format!(
+            "needs {n} CPython interpreters from pyenv (PYENV_ROOT or ~/.pyenv/versions), found {}",
             got.len()
-        );
+        ));
         return None;
     }
     Some(got)

@@ -329,7 +329,7 @@ fn endless_and_huge_release_files_cost_a_bounded_read() {
         c.arg("-f").arg("maxrss-kb=%M").arg(pyman_bin());
         c
     } else {
-        eprintln!("SKIPPED (memory bound only): /usr/bin/time is not installed");
+        crate::common::skip("memory bound only: /usr/bin/time is not installed");
         Command::new(pyman_bin())
     };
     cmd.args(["-v", "list", "--available"]).env_clear();
@@ -487,7 +487,7 @@ fn as_nobody(program: impl AsRef<std::ffi::OsStr>) -> Option<Command> {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        eprintln!("SKIPPED: cannot run as a second user (needs root and setpriv)");
+        crate::common::skip("cannot run as a second user (needs root and setpriv)");
         return None;
     }
     let mut c = Command::new("setpriv");
@@ -823,7 +823,7 @@ impl Mount {
             .status()
             .is_ok_and(|s| s.success());
         if !ok {
-            eprintln!("SKIPPED: cannot mount a small tmpfs (needs root) for the disk-full case");
+            crate::common::skip("cannot mount a small tmpfs (needs root) for the disk-full case");
             return None;
         }
         Some(Mount(at.to_path_buf()))

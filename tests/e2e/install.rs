@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::common::TestContext;
+use crate::common::{TestContext, assert_no_leftovers};
 use crate::fixtures::{self, SourcePython};
 use crate::server::{Fault, Server};
 
@@ -35,14 +35,6 @@ fn installs(ctx: &TestContext) -> Vec<String> {
 }
 
 #[track_caller]
-fn assert_no_leftovers(ctx: &TestContext) {
-    let temp = ctx.pyman_home.join("pythons/.temp");
-    let left: Vec<_> = std::fs::read_dir(&temp)
-        .map(|e| e.flatten().map(|e| e.file_name()).collect())
-        .unwrap_or_default();
-    assert!(left.is_empty(), "scratch leftovers: {left:?}");
-}
-
 fn key(src: &SourcePython) -> String {
     format!("cpython-{}-linux-{}-gnu", src.version, arch())
 }

@@ -41,8 +41,8 @@ impl Nginx {
     /// `None` (with a printed reason) when nginx is not installed.
     pub fn start(config: &Config) -> Option<Nginx> {
         let Some(bin) = binary() else {
-            eprintln!(
-                "SKIPPED: nginx is not installed (`apt-get install nginx`; .ci/run installs it)"
+            crate::common::skip(
+                "nginx is not installed (`apt-get install nginx`; .ci/run installs it)",
             );
             return None;
         };

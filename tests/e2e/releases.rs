@@ -100,6 +100,7 @@ fn a_wrong_sum_in_sha256sums_fails_the_install_and_leaves_nothing() {
     ctx.pyman("", &["install", &py[0].version])
         .code(1)
         .stderr_has("checksum mismatch");
+    crate::common::assert_no_leftovers(&ctx);
     let left: Vec<_> = std::fs::read_dir(ctx.pyman_home.join("pythons"))
         .unwrap()
         .flatten()
@@ -110,7 +111,7 @@ fn a_wrong_sum_in_sha256sums_fails_the_install_and_leaves_nothing() {
 }
 
 #[test]
-fn a_down_missing_or_garbage_release_server_falls_back_quickly() {
+fn a_down_missing_or_garbage_release_server_falls_back_and_is_asked_once() {
     let server = Server::start();
     server.add(
         "latest-release.json",
@@ -122,12 +123,17 @@ fn a_down_missing_or_garbage_release_server_falls_back_quickly() {
         format!("http://{}", l.local_addr().unwrap())
     };
     let empty = Server::start();
-    for (mirror, why) in [
-        (closed.as_str(), "could not check"),
-        (empty.url.as_str(), "does not exist (HTTP 404)"),
+    for (mirror, why, hits) in [
+        (closed.as_str(), "could not check", None),
+        (
+            empty.url.as_str(),
+            "does not exist (HTTP 404)",
+            Some(&empty),
+        ),
         (
             server.url.as_str(),
             "is not a python-build-standalone `latest-release.json`",
+            Some(&server),
         ),
     ] {
         let ctx = refreshing(mirror);
@@ -136,6 +142,14 @@ fn a_down_missing_or_garbage_release_server_falls_back_quickly() {
             .stderr_has(why)
             .stderr_has("using the built-in list of builds")
             .stdout_has("3.12.");
+        // One request, no retries; the next commands keep to the built-in
+        // list without asking again (what "quickly" means, without a clock).
+        let asked = hits.map(|s| s.hits("latest-release.json"));
+        assert!(asked.is_none_or(|n| n == 1), "{asked:?}");
+        ctx.pyman("", &["-v", "list", "--available", "3.12"])
+            .ok()
+            .stderr_has("not asked again");
+        assert_eq!(hits.map(|s| s.hits("latest-release.json")), asked);
     }
 }
 
@@ -161,7 +175,7 @@ fn end_of_life_pins_warn_and_strict_fails_newer_patches_are_named() {
 
     // With real interpreters: `current --strict` and the newer-patch notice.
     let Some(old) = fixtures::sources().iter().find(|s| s.minor == "3.10") else {
-        eprintln!("SKIPPED (part): needs a pyenv CPython 3.10");
+        crate::common::skip("part: needs a pyenv CPython 3.10");
         return;
     };
     let mut ctx = TestContext::with_pythons(&[old]);

@@ -84,8 +84,8 @@ fn quick_start() -> String {
 #[test]
 fn install_sh_then_the_readme_quick_start_in_a_fresh_login_shell() {
     let Some(src) = fixtures::sources().iter().find(|s| s.minor == "3.12") else {
-        eprintln!(
-            "SKIPPED: the README's quick start pins 3.12 and no pyenv CPython 3.12 is on this machine"
+        crate::common::skip(
+            "the README's quick start pins 3.12 and no pyenv CPython 3.12 is on this machine",
         );
         return;
     };

@@ -330,8 +330,8 @@ fn venv_bad_input_is_explained_and_leaves_nothing() {
 #[test]
 fn upgrade_moves_default_and_project_venvs_to_the_new_patch() {
     let Some((old, old_archive)) = fixtures::debian_311() else {
-        eprintln!(
-            "SKIPPED: needs Debian's /usr/bin/python3.11 and a different pyenv 3.11.x (two patches of one minor)"
+        crate::common::skip_expected(
+            "needs Debian's /usr/bin/python3.11 and a different pyenv 3.11.x (two patches of one minor)",
         );
         return;
     };
@@ -340,10 +340,10 @@ fn upgrade_moves_default_and_project_venvs_to_the_new_patch() {
         .find(|s| s.minor == "3.11")
         .unwrap();
     if old.version > new.version {
-        eprintln!(
-            "SKIPPED: Debian's 3.11 ({}) is newer than pyenv's ({})",
+        crate::common::skip_expected(format!(
+            "Debian's 3.11 ({}) is newer than pyenv's ({})",
             old.version, new.version
-        );
+        ));
         return;
     }
     let new_archive = fixtures::install_only(new);

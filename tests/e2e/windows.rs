@@ -21,8 +21,8 @@ fn wine() -> Option<Wine> {
         std::env::var_os("PYMAN_WINE_BIN"),
         std::env::var_os("PYMAN_WINE_FIXTURES"),
     ) else {
-        eprintln!(
-            "SKIPPED: the Wine suite runs from .ci/windows (PYMAN_WINE_BIN and PYMAN_WINE_FIXTURES unset)"
+        crate::common::skip_expected(
+            "the Wine suite runs from .ci/windows (PYMAN_WINE_BIN and PYMAN_WINE_FIXTURES unset)",
         );
         return None;
     };

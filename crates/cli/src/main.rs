@@ -46,20 +46,6 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(code) => code,
-        Err(err) => report(&printer, &err),
+        Err(err) => ExitCode::from(error::print(&printer, &err)),
     }
-}
-
-/// `error: …`, each cause on its own line, then `hint: …`.
-fn report(printer: &Printer, err: &anyhow::Error) -> ExitCode {
-    printer.error(err.to_string());
-    for cause in err.chain().skip(1) {
-        printer.cause(cause.to_string());
-    }
-    let hinted = err.chain().find_map(|e| e.downcast_ref::<error::Hinted>());
-    if let Some(hint) = hinted.and_then(|h| h.hint.as_deref()) {
-        printer.hint(hint);
-    }
-    let code = hinted.map_or(1, |h| h.code);
-    ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

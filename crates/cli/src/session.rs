@@ -12,11 +12,12 @@ use pyman_installer::auth::Credentials;
 use pyman_installer::download::{Client, Location};
 use pyman_installer::refresh;
 use pyman_installer::{Build, Index, InstallError, Installer, Options, Outcome};
+use pyman_resolver::Hint;
 use pyman_resolver::VersionRequest;
 
 use crate::app::App;
 use crate::args::IndexArgs;
-use crate::error::{Hinted, fail, hinted};
+use crate::error::{fail, hinted};
 use crate::reporter::BarReporter;
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -224,24 +225,8 @@ fn managed_interpreter(key: &str, path: &std::path::Path) -> Option<pyman_resolv
 }
 
 fn report_install_error(app: &App, label: &str, e: InstallError) {
-    let hint = e.hint();
-    let err = anyhow::Error::new(Hinted {
-        hint,
-        code: 1,
-        error: Box::new(e),
-    })
-    .context(format!("cannot install `{label}`"));
-    app.printer.error(err.to_string());
-    for cause in err.chain().skip(1) {
-        app.printer.cause(cause.to_string());
-    }
-    if let Some(h) = err
-        .chain()
-        .find_map(|c| c.downcast_ref::<Hinted>())
-        .and_then(|h| h.hint.as_deref())
-    {
-        app.printer.hint(h);
-    }
+    let err = crate::error::lib(e).context(format!("cannot install `{label}`"));
+    crate::error::print(&app.printer, &err);
 }
 
 fn installer(app: &App, reinstall: bool, args: &IndexArgs) -> Result<Installer> {
@@ -256,7 +241,9 @@ fn installer(app: &App, reinstall: bool, args: &IndexArgs) -> Result<Installer> 
             Ok(c) => Some(c),
             Err(e) => {
                 app.printer.warn(e.to_string());
-                app.printer.hint(e.hint());
+                if let Some(h) = e.hint() {
+                    app.printer.hint(h);
+                }
                 None
             }
         }
@@ -292,17 +279,9 @@ pub async fn load_index(app: &App, installer: &Installer, args: &IndexArgs) -> R
                 .client()
                 .get_text(&location, pyman_installer::index::MAX_INDEX_BYTES)
                 .await
-                .map_err(|e| {
-                    hinted(
-                        e,
-                        "check `--downloads-json` / `PYMAN_DOWNLOADS_JSON`".to_string(),
-                        1,
-                    )
-                })?;
-            Index::parse(&text, source).map_err(|e| {
-                let hint = e.hint().to_string();
-                hinted(e, hint, 2)
-            })?
+                // Its own hint: a 401 names where credentials go, a 404 the URL flags.
+                .map_err(crate::error::lib)?;
+            Index::parse(&text, source).map_err(crate::error::lib)?
         }
         None => {
             let policy = if args.refresh {

@@ -13,6 +13,7 @@ use pyman_resolver::Env;
 
 use crate::env;
 use crate::url::{SafeUrl, percent_decode};
+use pyman_resolver::Hint;
 
 #[derive(Default)]
 pub struct Credentials {
@@ -36,13 +37,13 @@ pub struct InsecureCredentials {
     pub host: String,
 }
 
-impl InsecureCredentials {
-    pub fn hint(&self) -> String {
-        format!(
+impl Hint for InsecureCredentials {
+    fn hint(&self) -> Option<String> {
+        Some(format!(
             "use `https://`, or, on a network you trust, allow this host with `{}={}`",
             env::PYMAN_INSECURE_HOST,
             self.host
-        )
+        ))
     }
 }
 
@@ -236,11 +237,8 @@ mod tests {
             .request(&http, &SafeUrl::new("http://ci:PASSWORD@m.example/x"))
             .unwrap_err();
         assert!(!e.to_string().contains("PASSWORD"), "{e}");
-        assert!(
-            e.hint().contains("PYMAN_INSECURE_HOST=m.example:80"),
-            "{}",
-            e.hint()
-        );
+        let hint = e.hint().unwrap_or_default();
+        assert!(hint.contains("PYMAN_INSECURE_HOST=m.example:80"), "{hint}");
         assert!(
             creds
                 .request(&http, &SafeUrl::new("http://m.example/x"))

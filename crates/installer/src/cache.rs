@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::fsafe::{self, Sharing};
 use crate::lock::{self, FileLock, LockError};
+use pyman_resolver::Hint;
 
 /// A cache folder: `archives/<sha256>`, `tmp/`, `locks/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,12 +28,12 @@ pub struct Untrusted {
     pub why: fsafe::Untrusted,
 }
 
-impl Untrusted {
-    pub fn hint(&self) -> String {
-        format!(
+impl Hint for Untrusted {
+    fn hint(&self) -> Option<String> {
+        Some(format!(
             "downloads go without the cache; use a cache of your own (`{}`), or set the shared one up as docs/installing.md says (a setgid group folder)",
             crate::env::PYMAN_CACHE_DIR
-        )
+        ))
     }
 }
 

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::{Credentials, InsecureCredentials};
 use crate::url::percent_decode;
 pub use crate::url::{SafeUrl, redact};
+use pyman_resolver::Hint;
 
 /// Where an archive or index is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +88,28 @@ pub enum DownloadError {
     TooLarge { url: SafeUrl, limit: u64 },
 }
 
+impl Hint for DownloadError {
+    /// What to do next.
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            DownloadError::Unauthorized { status: 401, .. } => format!(
+                "the server wants credentials, or refused the ones sent: put them in `~/.netrc` (`machine HOST login USER password TOKEN`; `{}` names another file), in the mirror URL (`https://USER:TOKEN@HOST/...`), or a bearer token in `{}`",
+                crate::env::NETRC,
+                crate::env::PYMAN_MIRROR_TOKEN
+            ),
+            DownloadError::Unauthorized { .. } => {
+                "the credentials were accepted but do not grant access to this file: check the account's permissions on the mirror".into()
+            }
+            DownloadError::NotFound { .. } => "check the URL (`--mirror`, `PYMAN_MIRROR`, `--downloads-json`)".into(),
+            DownloadError::File { .. } => "check the path, or use an `https://` URL".into(),
+            DownloadError::Insecure(e) => e.hint().unwrap_or_default(),
+            DownloadError::Html { .. } => "use the file's direct download URL (a repository manager's raw or artifact path), not the page that shows it".into(),
+            DownloadError::TooLarge { .. } => "the server sent something else than the expected file: check the URL (`--mirror`, `PYMAN_MIRROR`, `--downloads-json`)".into(),
+            _ => "check the network and proxy settings (`HTTPS_PROXY`), or try a mirror with `--mirror`".into(),
+        })
+    }
+}
+
 impl DownloadError {
     /// Connection problems, 5xx, 408, 429 and cut-off bodies are worth
     /// another try; a 404, another 4xx or a missing file is not.
@@ -104,26 +127,6 @@ impl DownloadError {
             | DownloadError::Unauthorized { .. }
             | DownloadError::NotFound { .. }
             | DownloadError::File { .. } => false,
-        }
-    }
-
-    /// What to do next.
-    pub fn hint(&self) -> String {
-        match self {
-            DownloadError::Unauthorized { status: 401, .. } => format!(
-                "the server wants credentials, or refused the ones sent: put them in `~/.netrc` (`machine HOST login USER password TOKEN`; `{}` names another file), in the mirror URL (`https://USER:TOKEN@HOST/...`), or a bearer token in `{}`",
-                crate::env::NETRC,
-                crate::env::PYMAN_MIRROR_TOKEN
-            ),
-            DownloadError::Unauthorized { .. } => {
-                "the credentials were accepted but do not grant access to this file: check the account's permissions on the mirror".into()
-            }
-            DownloadError::NotFound { .. } => "check the URL (`--mirror`, `PYMAN_MIRROR`, `--downloads-json`)".into(),
-            DownloadError::File { .. } => "check the path, or use an `https://` URL".into(),
-            DownloadError::Insecure(e) => e.hint(),
-            DownloadError::Html { .. } => "use the file's direct download URL (a repository manager's raw or artifact path), not the page that shows it".into(),
-            DownloadError::TooLarge { .. } => "the server sent something else than the expected file: check the URL (`--mirror`, `PYMAN_MIRROR`, `--downloads-json`)".into(),
-            _ => "check the network and proxy settings (`HTTPS_PROXY`), or try a mirror with `--mirror`".into(),
         }
     }
 

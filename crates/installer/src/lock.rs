@@ -1,6 +1,7 @@
 //! File locks: one per build, so different versions install in parallel and
 //! concurrent installs of one version happen once.
 
+use pyman_resolver::Hint;
 use std::fs::{File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -28,15 +29,15 @@ pub enum LockError {
     },
 }
 
-impl LockError {
-    pub fn hint(&self) -> String {
-        match self {
+impl Hint for LockError {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
             LockError::Timeout { .. } => format!(
                 "wait for the other pyman to finish, or raise `{}` (seconds)",
                 crate::env::PYMAN_LOCK_TIMEOUT
             ),
             LockError::Open { .. } => "check that pyman's data folder is writable".to_string(),
-        }
+        })
     }
 }
 

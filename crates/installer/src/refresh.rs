@@ -274,7 +274,7 @@ async fn check_latest(
             pbs_release::MAX_LATEST_BYTES,
         )
         .await
-        .map_err(|e| error_chain(&e))?;
+        .map_err(|e| pyman_resolver::hint::one_line(&e))?;
     let (text, validators) = match (fetched, cached) {
         (Fetched::NotModified, Some(c)) => {
             return Ok(Cached {
@@ -288,7 +288,8 @@ async fn check_latest(
         (Fetched::Changed { text, validators }, _) => (text, validators),
     };
     let source = crate::url::redact(source);
-    let latest = LatestRelease::parse(&text, &source).map_err(|e| error_chain(&e))?;
+    let latest =
+        LatestRelease::parse(&text, &source).map_err(|e| pyman_resolver::hint::one_line(&e))?;
     if let Some(c) = cached.filter(|c| c.tag == latest.tag) {
         // Releases never change: the sums already cached are the sums.
         return Ok(Cached {
@@ -304,10 +305,10 @@ async fn check_latest(
             pbs_release::MAX_SUMS_BYTES,
         )
         .await
-        .map_err(|e| error_chain(&e))?;
+        .map_err(|e| pyman_resolver::hint::one_line(&e))?;
     // Checked whole (a garbage file is an error), then kept as the lines used.
     pbs_release::parse_sums(&sums, &latest.tag, &latest.asset_url_prefix, &sums_location)
-        .map_err(|e| error_chain(&e))?;
+        .map_err(|e| pyman_resolver::hint::one_line(&e))?;
     let sums = pbs_release::used_sums_lines(&sums, &latest.tag);
     let new = Cached {
         source,
@@ -318,17 +319,6 @@ async fn check_latest(
         sums,
     };
     Ok(new)
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::env::{self, Env};
+use crate::hint::Hint;
 
 /// The layout of pyman's data folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,9 +17,9 @@ pub enum HomeError {
     NoHome,
 }
 
-impl HomeError {
-    pub fn hint(&self) -> &'static str {
-        "set `PYMAN_HOME` to a folder pyman may write to, for example `export PYMAN_HOME=~/.local/share/pyman`"
+impl Hint for HomeError {
+    fn hint(&self) -> Option<String> {
+        Some("set `PYMAN_HOME` to a folder pyman may write to, for example `export PYMAN_HOME=~/.local/share/pyman`".into())
     }
 }
 

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::hint::Hint;
 use crate::platform;
 use crate::request::VersionRequest;
 use crate::version::{Variant, Version};
@@ -103,9 +104,9 @@ pub enum InventoryError {
     Corrupt { path: PathBuf, line: usize },
 }
 
-impl InventoryError {
-    pub fn hint(&self) -> &'static str {
-        "run `pyman rehash` to rebuild it"
+impl Hint for InventoryError {
+    fn hint(&self) -> Option<String> {
+        Some("run `pyman rehash` to rebuild it".into())
     }
 }
 

@@ -4,6 +4,7 @@
 //! uses std alone at run time, and reads no more files than the answer needs.
 
 pub mod env;
+pub mod hint;
 pub mod home;
 pub mod inventory;
 pub mod platform;
@@ -17,6 +18,7 @@ pub mod version;
 pub mod version_file;
 
 pub use env::Env;
+pub use hint::Hint;
 pub use home::PymanHome;
 pub use inventory::{Interpreter, Inventory, Origin};
 pub use request::VersionRequest;

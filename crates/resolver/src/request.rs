@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
 
+use crate::hint::Hint;
 use crate::specifier::{SpecifierParseError, SpecifierSet};
 use crate::version::{Release, Variant, Version, parse_release};
 
@@ -62,10 +63,10 @@ pub enum RequestError {
     },
 }
 
-impl RequestError {
+impl Hint for RequestError {
     /// What the user can do about it, shown after the message.
-    pub fn hint(&self) -> String {
-        match self {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
             RequestError::PyenvVirtualenv {
                 version: Some(v), ..
             } => format!(
@@ -83,7 +84,11 @@ impl RequestError {
                 "install CPython instead, for example `pyman install 3.12`".to_string()
             }
             _ => format!("valid forms: {VALID_FORMS}"),
-        }
+        })
+    }
+
+    fn exit_code(&self) -> i32 {
+        2
     }
 }
 
@@ -311,6 +316,20 @@ impl fmt::Display for VersionRequest {
 }
 
 impl VersionRequest {
+    /// The minor series of `version` in `variant`: `3.12` (or `3.13t`),
+    /// built, not formatted and parsed again.
+    pub fn minor_of(version: &Version, variant: Variant) -> VersionRequest {
+        VersionRequest::Version {
+            release: Release {
+                major: version.major,
+                minor: Some(version.minor),
+                patch: None,
+                pre: None,
+            },
+            variant,
+        }
+    }
+
     /// Whether an interpreter of this version and variant satisfies the request,
     /// pre-releases included. Callers prefer final releases with [`Self::best`].
     pub fn matches(&self, version: &Version, variant: Variant) -> bool {
@@ -485,7 +504,7 @@ mod tests {
             let e = err(bad);
             assert!(e.to_string().contains('`'), "{bad:?}: {e}");
         }
-        assert!(err("3.12.x").hint().contains("3.12.4"));
+        assert!(err("3.12.x").hint().unwrap().contains("3.12.4"));
     }
 
     #[test]
@@ -513,5 +532,18 @@ mod tests {
         assert_eq!(pick(">=3.11,<3.13").as_deref(), Some("3.12.1"));
         assert_eq!(pick("~=3.11").as_deref(), Some("3.13.0"));
         assert_eq!(pick("3.10"), None);
+    }
+
+    #[test]
+    fn a_minor_request_is_built_as_parsed() {
+        let v: Version = "3.13.2".parse().unwrap();
+        assert_eq!(
+            VersionRequest::minor_of(&v, Variant::Freethreaded),
+            "3.13t".parse().unwrap()
+        );
+        assert_eq!(
+            VersionRequest::minor_of(&v, Variant::Default).to_string(),
+            "3.13"
+        );
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::env::{self, Env};
+use crate::hint::Hint;
 use crate::home::PymanHome;
 use crate::project::{Found, find_pyproject, find_version_file, read_candidate};
 use crate::request::{RequestError, VersionRequest};
@@ -104,14 +105,18 @@ pub enum SelectError {
     },
 }
 
-impl SelectError {
-    pub fn hint(&self) -> String {
-        match self {
-            SelectError::File(e) => e.hint(),
+impl Hint for SelectError {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            SelectError::File(e) => e.hint().unwrap_or_default(),
             SelectError::Env { var, source, .. } => {
-                format!("{}; or unset `{var}`", source.hint())
+                format!("{}; or unset `{var}`", source.hint().unwrap_or_default())
             }
-        }
+        })
+    }
+
+    fn exit_code(&self) -> i32 {
+        2
     }
 }
 

@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use crate::hint::Hint;
 use crate::request::{RequestError, VersionRequest};
 
 /// Version files larger than this are not version files.
@@ -87,6 +88,45 @@ pub enum VersionFileError {
     },
 }
 
+impl Hint for VersionFileError {
+    fn hint(&self) -> Option<String> {
+        Some({
+            let file = self.path().display();
+            match self {
+                VersionFileError::Request { source, .. } => {
+                    format!(
+                        "{}; or rewrite `{file}` with `pyman pin 3.12`",
+                        source.hint().unwrap_or_default()
+                    )
+                }
+                VersionFileError::MergeConflict { .. } => {
+                    format!("resolve the conflict in `{file}`, or rewrite it with `pyman pin 3.12`")
+                }
+                VersionFileError::Unreadable { .. } => {
+                    format!(
+                        "check the permissions of `{file}`, or rewrite it with `pyman pin 3.12`"
+                    )
+                }
+                VersionFileError::PastedCommand {
+                    version: Some(v), ..
+                } => format!("replace that line with `python {v}`, or run `pyman pin {v}`"),
+                VersionFileError::PastedCommand { .. } => {
+                    "replace that line with `python 3.12` (asdf's format), or run `pyman pin 3.12`"
+                        .to_string()
+                }
+                VersionFileError::Pyproject { .. } => format!(
+                    "write a PEP 440 specifier such as `requires-python = \">=3.11\"` in `{file}`, or pin one with `pyman pin 3.12`"
+                ),
+                _ => format!("rewrite `{file}` with `pyman pin 3.12`"),
+            }
+        })
+    }
+
+    fn exit_code(&self) -> i32 {
+        2
+    }
+}
+
 impl VersionFileError {
     pub fn path(&self) -> &Path {
         match self {
@@ -98,35 +138,6 @@ impl VersionFileError {
             | VersionFileError::Request { path, .. }
             | VersionFileError::PastedCommand { path, .. }
             | VersionFileError::Pyproject { path, .. } => path,
-        }
-    }
-
-    pub fn hint(&self) -> String {
-        let file = self.path().display();
-        match self {
-            VersionFileError::Request { source, .. } => {
-                format!(
-                    "{}; or rewrite `{file}` with `pyman pin 3.12`",
-                    source.hint()
-                )
-            }
-            VersionFileError::MergeConflict { .. } => {
-                format!("resolve the conflict in `{file}`, or rewrite it with `pyman pin 3.12`")
-            }
-            VersionFileError::Unreadable { .. } => {
-                format!("check the permissions of `{file}`, or rewrite it with `pyman pin 3.12`")
-            }
-            VersionFileError::PastedCommand {
-                version: Some(v), ..
-            } => format!("replace that line with `python {v}`, or run `pyman pin {v}`"),
-            VersionFileError::PastedCommand { .. } => {
-                "replace that line with `python 3.12` (asdf's format), or run `pyman pin 3.12`"
-                    .to_string()
-            }
-            VersionFileError::Pyproject { .. } => format!(
-                "write a PEP 440 specifier such as `requires-python = \">=3.11\"` in `{file}`, or pin one with `pyman pin 3.12`"
-            ),
-            _ => format!("rewrite `{file}` with `pyman pin 3.12`"),
         }
     }
 }
@@ -369,6 +380,53 @@ impl fmt::Display for FileKind {
     }
 }
 
+/// The text of a version file with line `line` (1-based) replaced by
+/// `new`, or `new` as the first line when `line` is 0 or past the end. The
+/// other lines, a byte-order mark and the file's line endings (`\r\n`
+/// stays `\r\n`) are kept: the reader above accepts all of them, and a
+/// rewrite must not change what it does not mean to.
+pub fn replace_line(text: &str, line: usize, new: &str) -> String {
+    let (bom, body) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", text),
+    };
+    let eol = if body.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut lines: Vec<&str> = body.lines().collect();
+    if line >= 1 && line <= lines.len() {
+        lines[line - 1] = new;
+    } else {
+        lines.insert(0, new);
+    }
+    format!("{bom}{}{eol}", lines.join(eol))
+}
+
+/// The line that pins `pin` (a version as written, `3.13` or `3.13.1`) in a
+/// file of `kind`, in place of `old`: `.tool-versions` keeps its tool name,
+/// fallback versions and comment (`python 3.13.1 3.12.8 # why`); the other
+/// kinds hold the request alone.
+pub fn pin_line(kind: FileKind, old: Option<&str>, pin: &str) -> String {
+    if kind != FileKind::ToolVersions {
+        return pin.to_string();
+    }
+    let old = old.unwrap_or("");
+    let (content, comment) = match old.find('#') {
+        Some(i) => (&old[..i], Some(old[i..].trim_end())),
+        None => (old, None),
+    };
+    let mut parts: Vec<&str> = content.split_whitespace().collect();
+    if parts.len() >= 2 {
+        parts[1] = pin;
+    } else {
+        parts = vec!["python", pin];
+    }
+    let mut line = parts.join(" ");
+    if let Some(c) = comment {
+        line.push(' ');
+        line.push_str(c);
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,7 +505,8 @@ mod tests {
                     let e = err(text);
                     let msg = format!("{e}");
                     assert!(msg.contains("line"), "{msg}");
-                    assert!(e.hint().contains("pyman pin"), "{text}: {}", e.hint());
+                    let hint = e.hint().unwrap_or_default();
+                    assert!(hint.contains("pyman pin"), "{text}: {hint}");
                     let _ = source;
                 }
                 other => panic!("{text}: {other}"),
@@ -488,7 +547,8 @@ mod tests {
                 other => panic!("{text}: {other}"),
             }
             assert!(e.to_string().contains(&format!("line {line}")), "{e}");
-            assert!(e.hint().contains("python "), "{}", e.hint());
+            let hint = e.hint().unwrap_or_default();
+            assert!(hint.contains("python "), "{hint}");
         }
         // Other tools' lines that merely start with such a word are not Python's.
         assert!(
@@ -551,5 +611,80 @@ mod tests {
             Err(VersionFileError::Unreadable { .. })
         ));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn rewriting_a_line_keeps_everything_else() {
+        for (text, line, new, want) in [
+            ("3.11\n", 1, "3.12", "3.12\n"),
+            ("3.11", 1, "3.12", "3.12\n"),
+            (
+                "# pinned for CI\n3.11\n",
+                2,
+                "3.12",
+                "# pinned for CI\n3.12\n",
+            ),
+            ("3.11\r\n3.10\r\n", 1, "3.12", "3.12\r\n3.10\r\n"),
+            ("\u{feff}3.11\n", 1, "3.12", "\u{feff}3.12\n"),
+            ("", 1, "3.12", "3.12\n"),
+            (
+                "nodejs 20.1.0\n",
+                0,
+                "python 3.12.1",
+                "python 3.12.1\nnodejs 20.1.0\n",
+            ),
+            (
+                "nodejs 20.1.0\n",
+                5,
+                "python 3.12.1",
+                "python 3.12.1\nnodejs 20.1.0\n",
+            ),
+        ] {
+            assert_eq!(replace_line(text, line, new), want, "{text:?} line {line}");
+        }
+    }
+
+    #[test]
+    fn pin_lines_keep_the_file_kind_s_syntax() {
+        use FileKind::*;
+        for (kind, old, pin, want) in [
+            (PythonVersion, Some("3.11"), "3.12", "3.12"),
+            (PythonVersions, Some("3.11.7"), "3.12.1", "3.12.1"),
+            (
+                ToolVersions,
+                Some("python 3.11.7"),
+                "3.12.1",
+                "python 3.12.1",
+            ),
+            (
+                ToolVersions,
+                Some("python  3.11.7 3.10.13"),
+                "3.12.1",
+                "python 3.12.1 3.10.13",
+            ),
+            (
+                ToolVersions,
+                Some("python 3.11.7 # for the lambda runtime"),
+                "3.12.1",
+                "python 3.12.1 # for the lambda runtime",
+            ),
+            (ToolVersions, Some("python"), "3.12.1", "python 3.12.1"),
+            (ToolVersions, None, "3.12.1", "python 3.12.1"),
+        ] {
+            assert_eq!(pin_line(kind, old, pin), want, "{old:?}");
+        }
+        // What is written reads back as what was meant.
+        let text = replace_line(
+            "nodejs 20.1.0\npython 3.11.7 3.10.13\n",
+            2,
+            &pin_line(ToolVersions, Some("python 3.11.7 3.10.13"), "3.12.1"),
+        );
+        let found = parse_tool_versions(Path::new(".tool-versions"), &text)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (found.request.to_string().as_str(), found.line),
+            ("3.12.1", 2)
+        );
     }
 }

@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use pyman_resolver::Hint;
 use pyman_resolver::selection::SelectionSource;
 use pyman_resolver::target::{require_selection, resolve};
 use pyman_resolver::{Selection, TargetError};

@@ -2,6 +2,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
+use pyman_resolver::Hint;
 use pyman_resolver::inventory::{Inventory, Origin};
 use pyman_resolver::target::resolve;
 use pyman_resolver::venv::{PROJECT_VENV, read_venv};
@@ -220,7 +221,11 @@ fn pins_and_venvs(app: &App, inventory: &Inventory, out: &mut Vec<Finding>) {
     for pin in pyman_resolver::selection::pins_in_chain(app.cwd(), app.env(), app.home()) {
         match pin {
             Ok(selection) => selections.push(selection),
-            Err(e) => out.push(Finding::problem("pins", e.to_string(), e.hint())),
+            Err(e) => out.push(Finding::problem(
+                "pins",
+                e.to_string(),
+                e.hint().unwrap_or_default(),
+            )),
         }
     }
     for selection in &selections {
@@ -275,10 +280,18 @@ fn pins_and_venvs(app: &App, inventory: &Inventory, out: &mut Vec<Finding>) {
 /// damaged, and pyman's state files that cannot be read.
 fn default_venvs(app: &App, out: &mut Vec<Finding>) {
     if let Err(e) = crate::venv::record::known(app.home()) {
-        out.push(Finding::problem("venvs", e.to_string(), e.hint()));
+        out.push(Finding::problem(
+            "venvs",
+            e.to_string(),
+            e.hint().unwrap_or_default(),
+        ));
     }
     if let Err(e) = Inventory::read(&app.home().inventory_file()) {
-        out.push(Finding::problem("venvs", e.to_string(), e.hint()));
+        out.push(Finding::problem(
+            "venvs",
+            e.to_string(),
+            e.hint().unwrap_or_default(),
+        ));
     }
     let Ok(entries) = std::fs::read_dir(app.home().venvs()) else {
         return;

@@ -30,10 +30,7 @@ pub fn run(app: &App, args: &ListArgs) -> Result<ExitCode> {
             })
             .flatten()
     };
-    let venvs = crate::venv::record::known(app.home()).map_err(|e| {
-        let hint = e.hint();
-        crate::error::hinted(e, hint, 1)
-    })?;
+    let venvs = crate::venv::record::known(app.home()).map_err(crate::error::lib)?;
     let used_by = |i: &pyman_resolver::Interpreter| venvs.iter().filter(|k| k.uses(i)).count();
     let rows: Vec<_> = inventory
         .interpreters

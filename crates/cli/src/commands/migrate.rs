@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context as _, Result};
 use fs_err as fs;
 use pyman_resolver::venv::{PROJECT_VENV, read_venv};
-use pyman_resolver::version_file::FileKind;
+use pyman_resolver::version_file::{self, FileKind};
 use pyman_resolver::{Interpreter, Selection, SelectionSource, VersionRequest};
 
 use crate::app::App;
@@ -376,10 +376,7 @@ fn project_lock(app: &App, project: &Path) -> Result<pyman_installer::lock::File
             project.display()
         ));
     })
-    .map_err(|e| {
-        let hint = e.hint();
-        crate::error::hinted(e, hint, 1)
-    })
+    .map_err(crate::error::lib)
 }
 
 /// Rewrites the line that selected the old Python, keeping the file's kind
@@ -405,42 +402,24 @@ fn rewrite_pin(
         ),
     };
     let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let new_line = match kind {
-        FileKind::ToolVersions => {
-            let old = lines
-                .get(line.saturating_sub(1))
-                .cloned()
-                .unwrap_or_default();
-            let mut parts: Vec<String> = old.split_whitespace().map(str::to_string).collect();
-            if parts.len() >= 2 {
-                parts[1] = interpreter.version_string();
-                parts.join(" ")
-            } else {
-                format!("python {}", interpreter.version_string())
-            }
+    // The old pin's form: `3.12` becomes `3.13`, `3.12.4` the exact
+    // version; anything else (a range, a path) the request as given.
+    // `.tool-versions` takes the exact version (asdf's form).
+    let pin = match (kind, selection.map(|s| &s.request)) {
+        (FileKind::ToolVersions, _) => interpreter.version_string(),
+        (_, Some(VersionRequest::Version { release, .. })) if release.patch.is_some() => {
+            interpreter.version_string()
         }
-        // The old pin's form: `3.12` becomes `3.13`, `3.12.4` the exact
-        // version; anything else (a range, a path) the request as given.
-        _ => match selection.map(|s| &s.request) {
-            Some(VersionRequest::Version { release, .. }) if release.patch.is_some() => {
-                interpreter.version_string()
-            }
-            Some(VersionRequest::Version { release, .. }) if release.minor.is_some() => format!(
-                "{}.{}{}",
-                interpreter.version.major,
-                interpreter.version.minor,
-                interpreter.variant.suffix()
-            ),
-            _ => request.to_string(),
-        },
+        (_, Some(VersionRequest::Version { release, .. })) if release.minor.is_some() => format!(
+            "{}{}",
+            interpreter.version.minor_string(),
+            interpreter.variant.suffix()
+        ),
+        _ => request.to_string(),
     };
-    if line >= 1 && line <= lines.len() {
-        lines[line - 1] = new_line.clone();
-    } else {
-        lines.insert(0, new_line.clone());
-    }
-    write_atomic(&path, &(lines.join("\n") + "\n"))?;
+    let old_line = text.lines().nth(line.saturating_sub(1));
+    let new_line = version_file::pin_line(kind, old_line, &pin);
+    write_atomic(&path, &version_file::replace_line(&text, line, &new_line))?;
     Ok(Pin {
         path,
         written: new_line,

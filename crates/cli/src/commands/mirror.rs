@@ -12,7 +12,7 @@ use pyman_resolver::VersionRequest;
 use crate::app::App;
 use crate::args::MirrorArgs;
 use crate::commands::cache::human_bytes;
-use crate::error::{fail, hinted};
+use crate::error::fail;
 use crate::session::Session;
 
 pub fn run(app: &App, args: &MirrorArgs) -> Result<ExitCode> {
@@ -84,10 +84,7 @@ pub fn run(app: &App, args: &MirrorArgs) -> Result<ExitCode> {
         app.printer.info(format!("Fetching {name}"));
         let used_network = rt
             .block_on(installer.fetch_to(b, &path))
-            .map_err(|e| {
-                let hint = e.hint();
-                hinted(e, hint, 1)
-            })
+            .map_err(crate::error::lib)
             .with_context(|| format!("the mirror `{}` keeps what it had", dir.display()))?;
         if used_network {
             fetched += 1;

@@ -6,7 +6,7 @@ use pyman_resolver::project::{find_version_file, read_candidate};
 use pyman_resolver::version_file::FileKind;
 
 use crate::app::App;
-use crate::error::{hinted, usage};
+use crate::error::usage;
 
 pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
     let file = if args.global {
@@ -112,10 +112,7 @@ fn show(app: &App, global: bool) -> Result<ExitCode> {
     } else {
         find_version_file(app.cwd())
     }
-    .map_err(|e| {
-        let hint = e.hint();
-        hinted(e, hint, 2)
-    })?;
+    .map_err(crate::error::lib)?;
     match found {
         Some(found) => {
             app.printer.data(found.request.request.to_string());

@@ -8,6 +8,7 @@ use pyman_resolver::{Inventory, VersionRequest};
 
 use crate::app::App;
 use crate::error::{fail, hinted, usage};
+use pyman_resolver::Hint;
 
 pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
     let inventory = app.refresh_inventory()?;
@@ -21,7 +22,10 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
             Vec::new()
         }
         Err(e) => {
-            let hint = format!("{}; or `--force` removes it anyway", e.hint());
+            let hint = format!(
+                "{}; or `--force` removes it anyway",
+                e.hint().unwrap_or_default()
+            );
             return Err(hinted(e, hint, 1));
         }
     };
@@ -106,10 +110,7 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
                 app.printer
                     .info(format!("Waiting for another pyman working on `{}`", i.key));
             })
-            .map_err(|e| {
-                let hint = e.hint();
-                hinted(e, hint, 1)
-            })?;
+            .map_err(crate::error::lib)?;
             managed::remove(app.home(), &i.key).map_err(|e| hinted(e, None, 1))?;
             if let Err(e) = crate::pep514::unregister(i) {
                 app.printer

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use pyman_installer::{Build, Outcome, managed};
+use pyman_resolver::Hint;
 use pyman_resolver::inventory::Origin;
 use pyman_resolver::{Interpreter, Version, VersionRequest};
 
@@ -48,13 +49,7 @@ pub fn run(app: &App, args: &crate::args::UpgradeArgs) -> Result<ExitCode> {
             .max()
             .unwrap_or(Version::new(0, 0, 0));
         let first = installed[0];
-        let request: VersionRequest = format!(
-            "{}.{}{}",
-            first.version.major,
-            first.version.minor,
-            first.variant.suffix()
-        )
-        .parse()?;
+        let request = VersionRequest::minor_of(&first.version, first.variant);
         let Some(build) = index.find(&request, &installer.host).cloned() else {
             continue;
         };

@@ -140,10 +140,7 @@ pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
 /// `pyman venv --list`: every venv pyman knows, one per line.
 fn list(app: &App) -> Result<ExitCode> {
     let today = crate::support_status::today(app);
-    let known = venv::record::known(app.home()).map_err(|e| {
-        let hint = e.hint();
-        crate::error::hinted(e, hint, 1)
-    })?;
+    let known = venv::record::known(app.home()).map_err(crate::error::lib)?;
     if known.is_empty() {
         app.printer.info("No venv created by pyman exists");
         return Ok(ExitCode::SUCCESS);

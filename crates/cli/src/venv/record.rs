@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use pyman_resolver::Hint;
 use pyman_resolver::PymanHome;
 use pyman_resolver::inventory::Interpreter;
 use pyman_resolver::venv::{VenvInfo, read_venv};
@@ -48,12 +49,12 @@ pub struct Damaged {
     pub why: String,
 }
 
-impl Damaged {
-    pub fn hint(&self) -> String {
-        format!(
+impl Hint for Damaged {
+    fn hint(&self) -> Option<String> {
+        Some(format!(
             "restore `{0}` from a backup, or move it away (`mv {0} {0}.bad`) to start a new list; venvs made before are then no longer protected until `pyman venv --recreate` in each project",
             self.path.display()
-        )
+        ))
     }
 }
 

@@ -8,6 +8,7 @@ use crate::env;
 use crate::extract::ExtractError;
 use crate::lock::LockError;
 use crate::url::SafeUrl;
+use pyman_resolver::Hint;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
@@ -60,8 +61,8 @@ pub enum InstallError {
     },
 }
 
-impl InstallError {
-    pub fn hint(&self) -> Option<String> {
+impl Hint for InstallError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             InstallError::MissingChecksum { .. } => {
                 "download the archive yourself and install it with `pyman install PATH --sha256 HEX`".into()
@@ -70,7 +71,7 @@ impl InstallError {
                 DownloadError::Unauthorized { .. }
                 | DownloadError::Insecure(_)
                 | DownloadError::Html { .. }
-                | DownloadError::TooLarge { .. } => source.hint(),
+                | DownloadError::TooLarge { .. } => return source.hint(),
                 DownloadError::NotFound { .. } => {
                     "the build is not at that address: check `--mirror` / `PYMAN_MIRROR` and `--downloads-json`, or see `pyman list --available`".into()
                 }
@@ -83,7 +84,7 @@ impl InstallError {
             InstallError::Extract { .. } | InstallError::NoInterpreter { .. } => {
                 "nothing was installed; use a python-build-standalone archive (`…-install_only.tar.gz`)".into()
             }
-            InstallError::Lock(e) => e.hint(),
+            InstallError::Lock(e) => return e.hint(),
             InstallError::Io { .. } => "check that pyman's data folder (`PYMAN_HOME`) is writable and has free space".into(),
             InstallError::Smoke { .. } | InstallError::VersionMismatch { .. } => {
                 "nothing was installed; the build may not suit this machine (see `pyman list --available`)".into()

@@ -3,6 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::hint::Hint;
 use crate::home::HomeError;
 use crate::inventory::InventoryError;
 use crate::request::VersionRequest;
@@ -72,13 +73,13 @@ fn list(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
-impl TargetError {
-    pub fn hint(&self) -> Option<String> {
+impl Hint for TargetError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             TargetError::Cwd(_) => "`cd` into a folder that exists".to_string(),
-            TargetError::Home(e) => e.hint().to_string(),
-            TargetError::Select(e) => e.hint(),
-            TargetError::Inventory(e) => e.hint().to_string(),
+            TargetError::Home(e) => return e.hint(),
+            TargetError::Select(e) => return e.hint(),
+            TargetError::Inventory(e) => return e.hint(),
             TargetError::NoSelection { .. } => {
                 "pin one for this project with `pyman pin 3.12`, or a default with `pyman pin --global 3.12`".to_string()
             }
@@ -109,7 +110,7 @@ impl TargetError {
     }
 
     /// Stable exit codes: 2 bad input, 127 command not found, 1 anything else.
-    pub fn exit_code(&self) -> i32 {
+    fn exit_code(&self) -> i32 {
         match self {
             TargetError::Select(_) => 2,
             TargetError::CommandNotFound { .. } => 127,
