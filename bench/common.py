@@ -86,12 +86,32 @@ def interpreter_and_pyman(no_build):
     return version, prefix, pyman
 
 
-def build_archive(version, prefix, out_dir, full=False):
+def as_built_by_pbs(tree, prefix, minor):
+    """Gives a copied interpreter python-build-standalone's build-machine values
+    (as the e2e fixtures do): `/install` for its prefix in the sysconfig data,
+    `.pc` files and python3.X-config, clang compilers and llvm-ar."""
+    import glob
+    import re
+    for path in glob.glob(os.path.join(tree, "lib", f"python{minor}", "_sysconfigdata_*.py")):
+        text = open(path).read().replace(prefix, "/install")
+        for key, tool in [("CC", "clang -pthread"), ("CXX", "clang++ -pthread"), ("LINKCC", "clang -pthread"),
+                          ("LDSHARED", "clang -pthread"), ("BLDSHARED", "clang -pthread"),
+                          ("LDCXXSHARED", "clang++ -pthread"), ("AR", "/tools/llvm/bin/llvm-ar")]:
+            text = re.sub(r"('%s': ')[^ ']+" % key, lambda m: m.group(1) + tool, text, count=1)
+        open(path, "w").write(text)
+    for path in glob.glob(os.path.join(tree, "lib", "pkgconfig", "*.pc")) + \
+            glob.glob(os.path.join(tree, "bin", f"python{minor}-config")):
+        if not os.path.islink(path):
+            text = open(path).read().replace(prefix, "/install")
+            open(path, "w").write(text)
+
+
+def build_archive(version, prefix, out_dir, full=False, pbs_values=False):
     """python/ with the interpreter without bytecode and static libraries (the
     size of a stripped python-build-standalone archive), or with `full` the
     whole tree as the e2e fixture builder copies it (about 135 MB unpacked);
     RUNPATH made relative."""
-    tree = os.path.join(out_dir, "tree-full" if full else "tree", "python")
+    tree = os.path.join(out_dir, ("pbs-" if pbs_values else "") + ("tree-full" if full else "tree"), "python")
     ignore = None if full else shutil.ignore_patterns("__pycache__", "*.a", "*.pyc")
     shutil.copytree(prefix, tree, symlinks=True, ignore=ignore)
     minor = ".".join(version.split(".")[:2])
@@ -103,8 +123,10 @@ def build_archive(version, prefix, out_dir, full=False):
         new = b"$ORIGIN/../lib"
         data[i:i + len(old)] = new + b"\0" * (len(old) - len(new))
         open(exe, "wb").write(data)
+    if pbs_values:
+        as_built_by_pbs(tree, prefix, minor)
     name = f"cpython-{version}+20250101-x86_64-unknown-linux-gnu-install_only.tar.gz"
-    path = os.path.join(out_dir, "full-" + name if full else name)
+    path = os.path.join(out_dir, ("pbs-" if pbs_values else "") + ("full-" + name if full else name))
     with tarfile.open(path, "w:gz", compresslevel=6) as tar:
         tar.add(tree, arcname="python")
     return path

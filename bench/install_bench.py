@@ -72,6 +72,9 @@ def main():
     ap.add_argument("--dir", help="where to install (e.g. /dev/shm to time the tools, not the disk)")
     ap.add_argument("--full", action="store_true", help="the whole interpreter tree (the fixtures' archive)")
     ap.add_argument("--strace", action="store_true", help="also count system calls of one install each")
+    ap.add_argument("--pbs-values", action="store_true",
+                    help="give the archive python-build-standalone's build-machine values (/install, clang), "
+                         "which pyman rewrites at install")
     args = ap.parse_args()
     version, prefix, pyman = interpreter_and_pyman(args.no_build)
 
@@ -79,7 +82,7 @@ def main():
     try:
         srv_dir = os.path.join(tmp, "srv")
         os.makedirs(srv_dir)
-        archive = build_archive(version, prefix, srv_dir, full=args.full)
+        archive = build_archive(version, prefix, srv_dir, full=args.full, pbs_values=args.pbs_values)
         size = os.path.getsize(archive)
         server, base = serve(srv_dir)
         downloads_json(srv_dir, version, f"{base}/{os.path.basename(archive)}", sha256_of(archive))
@@ -112,7 +115,7 @@ def main():
             shutil.rmtree(run, ignore_errors=True)
 
         print(f"install of CPython {version} from 127.0.0.1, {size / 1e6:.1f} MB archive"
-              f"{' (whole interpreter tree)' if args.full else ''}, {args.runs} runs (uv: {uv_version})")
+              f"{' (whole interpreter tree)' if args.full else ''}{' with PBS build values' if args.pbs_values else ''}, {args.runs} runs (uv: {uv_version})")
         med = {}
         for name, xs in results.items():
             wall = [w for w, _ in xs]

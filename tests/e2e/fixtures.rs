@@ -125,7 +125,7 @@ pub fn require(n: usize) -> Option<Vec<&'static SourcePython>> {
 
 /// Bump when the fixture layout changes: cached fixtures of another version
 /// are rebuilt.
-const FIXTURE_FORMAT: u32 = 4;
+const FIXTURE_FORMAT: u32 = 7;
 
 /// Fixtures live on disk in cargo's target tmp folder and are reused by later
 /// runs (built once, atomically); they are derived from the machine's
@@ -168,20 +168,18 @@ fn skip(rel: &Path) -> bool {
     name == "__pycache__"
         || name.ends_with(".a")
         || name.ends_with(".pth")
-        || s.starts_with("include")
+        // Headers and pkg-config files stay, as in python-build-standalone's
+        // archives: C extensions build against them.
         || s.starts_with("share")
-        || s.starts_with("lib/pkgconfig")
         || [
             "test",
             "idlelib",
             "tkinter",
             "turtledemo",
             "lib2to3",
-            "site-packages",
         ]
         .iter()
         .any(|d| s.ends_with(&format!("/{d}")) && s.matches('/').count() == 2)
-        || (name.starts_with("config-") && s.matches('/').count() == 2)
         || (s.starts_with("bin/") && !name.starts_with("python3"))
 }
 
@@ -235,9 +233,61 @@ pub fn tree(src: &SourcePython) -> PathBuf {
         }
         let _ = fs::remove_file(py.join("bin/python3"));
         std::os::unix::fs::symlink(format!("python{}", src.minor), py.join("bin/python3")).unwrap();
+        as_built_by_pbs(&py, src);
     });
     map.insert(src.version.clone(), root.clone());
     root
+}
+
+/// Makes a copied interpreter look like python-build-standalone's: its
+/// sysconfig data, pkg-config files and `python3.X-config` name the build
+/// machine's `/install` prefix, and its compilers are PBS's (`clang`,
+/// `clang++`, `/tools/llvm/bin/llvm-ar`), none of which exist here. What pyman
+/// must rewrite at install, every end-to-end test then meets.
+fn as_built_by_pbs(py: &Path, src: &SourcePython) {
+    let prefix = src.prefix.display().to_string();
+    let lib = py.join("lib").join(format!("python{}", src.minor));
+    for entry in fs::read_dir(&lib).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("_sysconfigdata_") && name.ends_with(".py")) {
+            continue;
+        }
+        let mut text = fs::read_to_string(entry.path())
+            .unwrap()
+            .replace(&prefix, "/install");
+        for (key, tool) in [
+            ("CC", "clang -pthread"),
+            ("CXX", "clang++ -pthread"),
+            ("LINKCC", "clang -pthread"),
+            ("LDSHARED", "clang -pthread"),
+            ("BLDSHARED", "clang -pthread"),
+            ("LDCXXSHARED", "clang++ -pthread"),
+            ("AR", "/tools/llvm/bin/llvm-ar"),
+        ] {
+            // pprint's `'KEY': 'gcc -shared …'`: the first word is the tool.
+            let head = format!("'{key}': '");
+            if let Some(at) = text.find(&head) {
+                let start = at + head.len();
+                let end = start + text[start..].find([' ', '\'']).unwrap();
+                text.replace_range(start..end, tool);
+            }
+        }
+        fs::write(entry.path(), text).unwrap();
+    }
+    let pc = py.join("lib").join("pkgconfig");
+    for entry in fs::read_dir(&pc).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "pc") && !path.is_symlink() {
+            let text = fs::read_to_string(&path)
+                .unwrap()
+                .replace(&prefix, "/install");
+            fs::write(&path, text).unwrap();
+        }
+    }
+    let config = py.join("bin").join(format!("python{}-config", src.minor));
+    if let Ok(text) = fs::read_to_string(&config) {
+        fs::write(&config, text.replace(&prefix, "/install")).unwrap();
+    }
 }
 
 fn append_tree(b: &mut tar::Builder<impl Write>, dir: &Path, prefix: &str) {
@@ -633,6 +683,17 @@ fn pyenv_base(src: &SourcePython) -> PathBuf {
                 String::from_utf8_lossy(&out.stderr)
             );
         };
+        // pyenv's Python gets pip (with its `bin/` scripts) from ensurepip:
+        // the archive's own copy of pip goes first.
+        let site = tmp
+            .join("lib")
+            .join(format!("python{}", src.minor))
+            .join("site-packages");
+        for e in fs::read_dir(&site).into_iter().flatten().flatten() {
+            if e.file_name().to_string_lossy().starts_with("pip") {
+                fs::remove_dir_all(e.path()).unwrap();
+            }
+        }
         run(&["-m", "ensurepip", "--default-pip"]);
         let wheels = tmp.join(".wheels");
         let legacy = Wheel {

@@ -12,6 +12,7 @@ mod fleet;
 mod hostile;
 mod install;
 mod migrate;
+mod native;
 mod nginx;
 mod pin;
 mod releases;

@@ -3,6 +3,7 @@
 
 pub mod atomic;
 pub mod auth;
+pub mod build_values;
 pub mod cache;
 pub mod download;
 pub mod env;

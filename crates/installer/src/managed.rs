@@ -22,6 +22,11 @@ pub struct InstallMetadata {
     pub sha256: Option<String>,
     /// The python-build-standalone release tag, when known.
     pub build: Option<String>,
+    /// The build machine's values rewritten for this machine at install
+    /// (prefix, compilers, pkg-config), and from what; `None` when the
+    /// archive named none (or the install predates the rewrite).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rewritten: Option<crate::build_values::Rewritten>,
 }
 
 impl InstallMetadata {
@@ -143,7 +148,27 @@ fn metadata_from_key(key: &str) -> Option<InstallMetadata> {
         source: "unknown (its metadata was damaged and rebuilt)".into(),
         sha256: None,
         build: None,
+        rewritten: None,
     })
+}
+
+/// Rewrites the build machine's values of an install made before pyman did
+/// so at install (`pyman upgrade` repairs as it goes), and records it in its
+/// metadata. `None`: nothing named the build machine.
+pub fn repair_build_values(
+    home: &PymanHome,
+    key: &str,
+) -> Result<Option<crate::build_values::Rewritten>, crate::build_values::RewriteError> {
+    let dir = home.pythons().join(key);
+    if !crate::build_values::needs_rewrite(&dir) {
+        return Ok(None);
+    }
+    let done = crate::build_values::rewrite(&dir, &dir)?;
+    if let Ok(mut meta) = InstallMetadata::read(&dir) {
+        meta.rewritten = Some(done.clone());
+        let _ = meta.write(&dir);
+    }
+    Ok(Some(done))
 }
 
 /// Removes a managed install: renamed out of `pythons/` first (so it vanishes

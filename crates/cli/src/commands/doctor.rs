@@ -71,6 +71,7 @@ pub fn run(app: &App, args: &crate::args::DoctorArgs) -> Result<ExitCode> {
     path_order(app, &mut findings);
     pins_and_venvs(app, &inventory, &mut findings);
     default_venvs(app, &mut findings);
+    build_values(&inventory, &mut findings);
     polluted_interpreters(&inventory, &mut findings);
     shadowing_shims(app, &mut findings);
 
@@ -329,6 +330,32 @@ fn default_venvs(app: &App, out: &mut Vec<Finding>) {
                     "remove it (`rm -r {}`), or reinstall that version",
                     e.path().display()
                 ),
+            ));
+        }
+    }
+}
+
+/// Managed installs that still name python-build-standalone's build machine
+/// (made before pyman rewrote those values at install): C extensions cannot
+/// build with them.
+fn build_values(inventory: &Inventory, out: &mut Vec<Finding>) {
+    for i in inventory
+        .interpreters
+        .iter()
+        .filter(|i| i.origin == Origin::Managed)
+    {
+        let Some(dir) = i.bin_dir().parent() else {
+            continue;
+        };
+        if pyman_installer::build_values::needs_rewrite(dir) {
+            out.push(Finding::problem(
+                "installs",
+                format!(
+                    "Python {} (`{}`) still names the build machine (`/install`, `clang`): `pip install` of packages that compile C fails",
+                    i.version_string(),
+                    dir.display()
+                ),
+                format!("`pyman install --reinstall {}` (or `pyman upgrade`, which repairs it in place)", i.version_string()),
             ));
         }
     }

@@ -42,6 +42,23 @@ pub fn run(app: &App, args: &crate::args::UpgradeArgs) -> Result<ExitCode> {
     let index = session.index()?;
     let pinned = exact_pins(app);
     let mut failed = false;
+    // Installs made before pyman rewrote the build machine's values (a
+    // `/install` prefix, `CC=clang`): repaired in place, whatever else happens.
+    for i in minors.values().flatten() {
+        match managed::repair_build_values(app.home(), &i.key) {
+            Ok(Some(done)) => app.printer.info(format!(
+                "Repaired Python {}: its build-time values named the build machine ({} file{} rewritten for C extensions to build here)",
+                i.version_string(),
+                done.files.len(),
+                if done.files.len() == 1 { "" } else { "s" }
+            )),
+            Ok(None) => {}
+            Err(e) => {
+                failed = true;
+                crate::error::print(&app.printer, &crate::error::lib(e));
+            }
+        }
+    }
     for (minor_key, installed) in minors {
         let newest_installed = installed
             .iter()

@@ -53,6 +53,8 @@ pub enum InstallError {
         url: SafeUrl,
         cache: Option<PathBuf>,
     },
+    #[error(transparent)]
+    Rewrite(#[from] crate::build_values::RewriteError),
     #[error("`{url}` holds Python {actual}, but the index says {expected}")]
     VersionMismatch {
         url: SafeUrl,
@@ -85,7 +87,7 @@ impl Hint for InstallError {
                 "nothing was installed; use a python-build-standalone archive (`…-install_only.tar.gz`)".into()
             }
             InstallError::Lock(e) => return e.hint(),
-            InstallError::Io { .. } => "check that pyman's data folder (`PYMAN_HOME`) is writable and has free space".into(),
+            InstallError::Io { .. } | InstallError::Rewrite(_) => "check that pyman's data folder (`PYMAN_HOME`) is writable and has free space".into(),
             InstallError::Smoke { .. } | InstallError::VersionMismatch { .. } => {
                 "nothing was installed; the build may not suit this machine (see `pyman list --available`)".into()
             }

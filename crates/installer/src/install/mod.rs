@@ -11,6 +11,7 @@ use pyman_resolver::inventory::{install_key, minor_key};
 use pyman_resolver::{Env, PymanHome, Version};
 
 use crate::auth::Credentials;
+use crate::build_values;
 use crate::cache::Cache;
 use crate::download::{Client, DownloadError, Location, Progress};
 use crate::env;
@@ -205,6 +206,7 @@ impl Installer {
             source: build.url.redacted(),
             sha256: Some(sha),
             build: build.build.clone(),
+            rewritten: self.rewrite_build_values(&dir, &key)?,
         };
         let path = self.commit(&dir, &meta, scratch.path())?;
         Ok(Outcome::Installed { key, path, version })
@@ -260,6 +262,7 @@ impl Installer {
             source: location.display(),
             sha256: expected,
             build: None,
+            rewritten: self.rewrite_build_values(&dir, &key)?,
         };
         let path = self.commit(&dir, &meta, scratch.path())?;
         Ok(Outcome::Installed { key, path, version })
@@ -363,6 +366,18 @@ impl Installer {
         }
         self.keep_in_cache(cache, tee, expected);
         Ok(dest)
+    }
+
+    /// The build machine's values in the unpacked install, rewritten for
+    /// its final place (verified and smoke-run already, not yet visible).
+    /// `None` when nothing named the build machine.
+    fn rewrite_build_values(
+        &self,
+        dir: &Path,
+        key: &str,
+    ) -> Result<Option<build_values::Rewritten>, InstallError> {
+        let done = build_values::rewrite(dir, &self.home.pythons().join(key))?;
+        Ok((!done.files.is_empty()).then_some(done))
     }
 
     /// Writes the metadata and renames the install into place.
