@@ -336,3 +336,46 @@ fn migrate_builds_a_c_extension_requirement_on_the_new_python() {
     let (major, minor) = new.minor.split_once('.').unwrap();
     run.ok().stdout_has(&format!("2 ({major}, {minor})"));
 }
+
+#[test]
+fn setuptools_builds_a_c_extension_too_where_the_interpreter_bundles_it() {
+    // ensurepip bundles setuptools up to 3.11: pyman seeds it into venvs.
+    let Some(py) = fixtures::sources().iter().find(|s| s.minor == "3.11") else {
+        crate::common::skip("needs a pyenv CPython 3.11 (the last to bundle setuptools)");
+        return;
+    };
+    let (ctx, _server, _) = managed(py);
+    if !no_clang_on_path(&ctx) {
+        return;
+    }
+    // Inside the project: its venv's python, which has setuptools.
+    let root = ctx.work.join("proj/st_hello");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::copy(
+        c_extension(&ctx.work, "tmp").join("hello.c"),
+        root.join("hello.c"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("setup.py"),
+        "from setuptools import Extension, setup\nsetup(name='st-hello', version='1.0', ext_modules=[Extension('hello', ['hello.c'])])\n",
+    )
+    .unwrap();
+    ctx.pyman("proj", &["pin", &py.minor]).ok();
+    // setuptools' own compile (build_ext: sysconfig's CC, CFLAGS, LDSHARED);
+    // a wheel would need the `wheel` package, which no index provides here.
+    let build = ctx.run(
+        "proj/st_hello",
+        "python",
+        &["setup.py", "build_ext", "--inplace"],
+    );
+    build.ok();
+    assert!(!build.stdout.contains("clang"), "{build}");
+    ctx.run(
+        "proj/st_hello",
+        "python",
+        &["-c", "import hello; print(hello.add(20, 22))"],
+    )
+    .ok()
+    .stdout_has("42");
+}
