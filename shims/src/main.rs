@@ -34,7 +34,9 @@ fn main() -> ExitCode {
         .ok()
         .and_then(|d| d.parse::<u32>().ok())
         .unwrap_or(0);
-    let mut ctx = match Context::from_process() {
+    // Our own path: it names the home when `PYMAN_HOME` is not passed on.
+    let exe = std::env::current_exe().ok();
+    let mut ctx = match Context::for_shim(exe.as_deref()) {
         Ok(ctx) => ctx,
         Err(e) => return report(&e),
     };
@@ -47,8 +49,8 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     // Our own file, so that a target which is (a link to) a shim is never chosen.
-    ctx.shim_id = std::env::current_exe()
-        .ok()
+    ctx.shim_id = exe
+        .as_ref()
         .and_then(|p| std::fs::metadata(p).ok())
         .and_then(|md| FileId::of(&md));
 
@@ -98,13 +100,36 @@ fn main() -> ExitCode {
     run(&target, rest, depth, unprotected)
 }
 
-/// `pip install` / `pip uninstall` (also `pip3.12 …`).
+/// `pip install` / `pip uninstall` (also `pip3.12 …`), and `python -m pip
+/// install`, the form CI scripts and pip's own docs use.
 fn changes_packages(name: &str, args: &[OsString]) -> bool {
-    name.starts_with("pip")
-        && args
+    let pip_args = if name.starts_with("pip") {
+        args
+    } else if name.starts_with("python") {
+        // Interpreter options may come first (`python -I -m pip …`).
+        let Some(at) = args
             .iter()
-            .find(|a| !a.to_string_lossy().starts_with('-'))
-            .is_some_and(|a| a == "install" || a == "uninstall")
+            .position(|a| a == "-mpip" || a == "-m")
+            .filter(|&i| {
+                args[..i]
+                    .iter()
+                    .all(|a| a.to_string_lossy().starts_with('-'))
+            })
+        else {
+            return false;
+        };
+        match args[at].to_str() {
+            Some("-mpip") => &args[at + 1..],
+            _ if args.get(at + 1).is_some_and(|m| m == "pip") => &args[at + 2..],
+            _ => return false,
+        }
+    } else {
+        return false;
+    };
+    pip_args
+        .iter()
+        .find(|a| !a.to_string_lossy().starts_with('-'))
+        .is_some_and(|a| a == "install" || a == "uninstall")
 }
 
 /// pip runs as a child so that, once it is done, the commands it installed
@@ -201,6 +226,8 @@ fn auto_install(ctx: &Context, request: &str) -> bool {
     eprintln!("pyman: installing Python {request} (PYMAN_AUTO_INSTALL is set)");
     Command::new(&pyman)
         .args(["install", request])
+        // The home this shim found (perhaps from its own location).
+        .env(env::PYMAN_HOME, ctx.home.root())
         .stdout(handoff::stderr_as_stdio())
         .status()
         .is_ok_and(|s| s.success())
@@ -228,6 +255,7 @@ fn create_default_venv(ctx: &Context, target: &Target, venv: &std::path::Path) -
         .args(["venv", "--default", "--quiet", "--python"])
         .arg(&interpreter.executable)
         .stdout(handoff::stderr_as_stdio())
+        .env(env::PYMAN_HOME, ctx.home.root())
         .env_remove(env::PYMAN_PYTHON)
         .status()
         .is_ok_and(|s| s.success());
@@ -252,4 +280,33 @@ fn report(e: &TargetError) -> ExitCode {
     }
     eprintln!("{msg}");
     ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes_packages;
+    use std::ffi::OsString;
+
+    fn args(a: &[&str]) -> Vec<OsString> {
+        a.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn pip_runs_that_may_add_commands() {
+        for (name, a, want) in [
+            ("pip", &["install", "x"][..], true),
+            ("pip3.12", &["-q", "uninstall", "x"], true),
+            ("pip", &["list"], false),
+            ("python", &["-m", "pip", "install", "-r", "r.txt"], true),
+            ("python3", &["-I", "-m", "pip", "uninstall", "x"], true),
+            ("python", &["-mpip", "install", "x"], true),
+            ("python", &["-m", "pip", "list"], false),
+            ("python", &["-m", "venv", "install"], false),
+            ("python", &["script.py", "-m", "pip", "install"], false),
+            ("python", &["-c", "pass"], false),
+            ("pytest", &["install"], false),
+        ] {
+            assert_eq!(changes_packages(name, &args(a)), want, "{name} {a:?}");
+        }
+    }
 }

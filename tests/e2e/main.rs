@@ -15,6 +15,7 @@ mod migrate;
 mod native;
 mod nginx;
 mod pin;
+mod probing;
 mod releases;
 mod server;
 mod setup;

@@ -76,6 +76,32 @@ pub fn read_venv(root: &Path) -> io::Result<Option<VenvInfo>> {
     Ok(Some(info))
 }
 
+impl VenvInfo {
+    /// The venv's Python version as its `pyvenv.cfg` says (`3.12.1`, or
+    /// `3.12.1.final.0` as some tools write it).
+    pub fn python_version(&self) -> Option<crate::Version> {
+        let v = self.version.as_deref()?;
+        let three: Vec<&str> = v.split('.').take(3).collect();
+        three.join(".").parse().ok()
+    }
+
+    /// Whether the venv may serve a selection although another interpreter
+    /// built it (`virtualenv -p 3.12` from another 3.12.x, `uv sync` with
+    /// uv's own CPython, poetry): its interpreter still exists and its
+    /// version satisfies the request.
+    pub fn satisfies(&self, request: &crate::VersionRequest) -> bool {
+        let interpreter_exists = self.home.as_ref().is_some_and(|h| {
+            ["python3", "python", "python.exe"]
+                .iter()
+                .any(|n| h.join(n).is_file())
+        });
+        interpreter_exists
+            && self
+                .python_version()
+                .is_some_and(|v| request.matches(&v, crate::Variant::Default))
+    }
+}
+
 /// Commands in a venv's `bin/` that deserve a shim: console scripts and
 /// interpreters, not activate scripts or other non-executables.
 pub fn commands_in(bin: &Path) -> Vec<String> {

@@ -247,7 +247,8 @@ fn pins_and_venvs(app: &App, inventory: &Inventory, out: &mut Vec<Finding>) {
                 if let Some(dir) = selection.project_dir() {
                     let venv = dir.join(PROJECT_VENV);
                     if let Ok(Some(info)) = read_venv(&venv) {
-                        if info.built_from(resolved.bin_dir()) {
+                        if info.built_from(resolved.bin_dir()) || info.satisfies(&selection.request)
+                        {
                             out.push(Finding::ok(
                                 "venvs",
                                 format!("`{}` matches its pin", venv.display()),

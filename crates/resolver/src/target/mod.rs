@@ -35,9 +35,26 @@ pub struct Context {
 impl Context {
     /// The process's own folder and environment.
     pub fn from_process() -> Result<Context, TargetError> {
+        Context::for_shim(None)
+    }
+
+    /// The process's context as a shim at `exe` sees it: without
+    /// `PYMAN_HOME` (tox, nox and others pass their commands only a few
+    /// variables), the home is the one the shim belongs to, the parent of
+    /// its `shims` folder, as pyenv's shims carry their root. The variable
+    /// still wins when set.
+    pub fn for_shim(exe: Option<&Path>) -> Result<Context, TargetError> {
         let cwd = std::env::current_dir().map_err(TargetError::Cwd)?;
         let env = Env::Process;
-        let home = PymanHome::from_env(&env, &cwd)?;
+        let from_location = env
+            .non_empty(crate::env::PYMAN_HOME)
+            .is_none()
+            .then(|| exe.and_then(home_of_shim))
+            .flatten();
+        let home = match from_location {
+            Some(home) => home,
+            None => PymanHome::from_env(&env, &cwd)?,
+        };
         Ok(Context {
             cwd,
             env,
@@ -45,6 +62,14 @@ impl Context {
             shim_id: None,
         })
     }
+}
+
+/// `<home>/shims/<name>` → `<home>`: a shim lives in its home's `shims`
+/// folder (`pyman rehash` puts it there), so its path names the home.
+pub fn home_of_shim(exe: &Path) -> Option<PymanHome> {
+    let dir = exe.parent()?;
+    let home = dir.parent()?;
+    (dir.file_name()? == "shims").then(|| PymanHome::new(home))
 }
 
 /// A file's identity (device and inode on Unix), to recognise hard links of the shim.
@@ -243,15 +268,30 @@ fn lookup(
         missing_default_venv: None,
     };
 
-    // 1. The project's venv, when it was built from the selected interpreter.
-    if let Some(dir) = selection.as_ref().and_then(Selection::project_dir) {
+    // Versioned interpreter names (`python3.13`) are what tools probe for
+    // an interpreter to build environments from (uv, pdm, tox, virtualenv,
+    // pipx): they get the interpreter itself, never a venv, as with pyenv.
+    // pip stays out of it: managed interpreters carry the PEP 668 marker and
+    // the shim sets `PIP_REQUIRE_VIRTUALENV` for any other (docs/shims.md).
+    let versioned = name.starts_with("python") && minor_in_name(name).is_some();
+
+    // 1. The project's venv, when it was built from the selected interpreter
+    // (or from another one that satisfies the selection and still exists).
+    if let Some(dir) = selection
+        .as_ref()
+        .filter(|_| !versioned)
+        .and_then(Selection::project_dir)
+    {
         let root = dir.join(PROJECT_VENV);
         let venv = read_venv(&root).map_err(|source| TargetError::VenvUnreadable {
             venv: root.clone(),
             source,
         })?;
         if let Some(venv) = venv {
-            if !venv.built_from(resolved.bin_dir()) {
+            let adopted = selection
+                .as_ref()
+                .is_some_and(|s| venv.satisfies(&s.request));
+            if !venv.built_from(resolved.bin_dir()) && !adopted {
                 let reason = match &venv.home {
                     Some(h) if !h.exists() => "its interpreter no longer exists".to_string(),
                     _ => selection
@@ -276,7 +316,7 @@ fn lookup(
     // 2. The interpreter's default venv: every interpreter has one, made on
     // first need, so packages installed outside projects never land in it.
     let mut missing_default_venv = None;
-    if !is_venv_interpreter(&resolved) {
+    if !versioned && !is_venv_interpreter(&resolved) {
         let root = default_venv_dir(&ctx.home, resolved.installed.as_ref(), &resolved.executable);
         match read_venv(&root) {
             Ok(Some(venv)) if venv.built_from(resolved.bin_dir()) => {
