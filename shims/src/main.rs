@@ -5,6 +5,9 @@
 //! parses no arguments, and reads only the files the answer needs.
 
 #![allow(clippy::print_stderr, clippy::exit)]
+// std's file functions, not fs_err: every dependency of the shim costs every
+// `python` call (its few file errors name their paths themselves).
+#![allow(clippy::disallowed_methods)]
 
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -1,3 +1,4 @@
+#![allow(clippy::disallowed_methods)]
 #![allow(clippy::unwrap_used)]
 //! The shim binary on its own: called by its own name, and with no selection.
 

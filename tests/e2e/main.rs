@@ -3,7 +3,7 @@
 //! One test binary, so CI links once.
 
 // Test support code: a failed setup step should panic with its cause.
-#![allow(clippy::unwrap_used, clippy::print_stderr)]
+#![allow(clippy::unwrap_used, clippy::print_stderr, clippy::disallowed_methods)]
 
 mod clean;
 mod common;

@@ -18,7 +18,7 @@ use pyman_installer::managed;
 /// from has changed since: a few `stat`s instead of a scan, for the
 /// commands prompts call (`current`, `which`, `list`). `None`: scan.
 pub fn cached(home: &PymanHome, env: &Env) -> Option<Inventory> {
-    let text = std::fs::read_to_string(stamp_file(home)).ok()?;
+    let text = fs_err::read_to_string(stamp_file(home)).ok()?;
     let (start, recorded) = text.split_once('\n')?;
     let start = UNIX_EPOCH + std::time::Duration::from_secs(start.trim().parse().ok()?);
     if recorded != sources_text(home, env) {
@@ -70,7 +70,7 @@ pub fn refresh(home: &PymanHome, env: &Env) -> Result<Inventory> {
     let mut interpreters = Vec::new();
     let mut push = |i: Interpreter, seen: &mut HashSet<PathBuf>| {
         let canonical =
-            std::fs::canonicalize(&i.executable).unwrap_or_else(|_| i.executable.clone());
+            fs_err::canonicalize(&i.executable).unwrap_or_else(|_| i.executable.clone());
         if seen.insert(canonical) {
             interpreters.push(i);
         }
@@ -87,7 +87,7 @@ pub fn refresh(home: &PymanHome, env: &Env) -> Result<Inventory> {
     }
     let mut probes = ProbeCache::load(home);
     for exe in path_candidates(home, env) {
-        let canonical = std::fs::canonicalize(&exe).unwrap_or_else(|_| exe.clone());
+        let canonical = fs_err::canonicalize(&exe).unwrap_or_else(|_| exe.clone());
         if seen.contains(&canonical) {
             continue;
         }
@@ -114,7 +114,7 @@ pub fn refresh(home: &PymanHome, env: &Env) -> Result<Inventory> {
 }
 
 fn write_if_changed(path: &Path, text: &str) -> Result<()> {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+    if fs_err::read_to_string(path).is_ok_and(|old| old == text) {
         return Ok(());
     }
     pyman_installer::atomic::write(path, text)
@@ -186,7 +186,7 @@ fn scan_named_dirs(
     origin: Origin,
     parse: impl Fn(&str) -> Option<(Version, Variant)>,
 ) -> Vec<Interpreter> {
-    let Ok(entries) = std::fs::read_dir(root) else {
+    let Ok(entries) = fs_err::read_dir(root) else {
         return Vec::new();
     };
     let mut found: Vec<Interpreter> = entries
@@ -240,7 +240,7 @@ fn path_candidates(home: &PymanHome, env: &Env) -> Vec<PathBuf> {
         {
             continue;
         }
-        let Ok(entries) = std::fs::read_dir(&dir) else {
+        let Ok(entries) = fs_err::read_dir(&dir) else {
             continue;
         };
         let mut names: Vec<String> = entries
@@ -297,7 +297,7 @@ impl ProbeCache {
     }
 
     fn load(home: &PymanHome) -> Self {
-        let entries = std::fs::read_to_string(Self::file(home))
+        let entries = fs_err::read_to_string(Self::file(home))
             .unwrap_or_default()
             .lines()
             .filter_map(|l| l.rsplit_once('\t'))
@@ -319,7 +319,7 @@ impl ProbeCache {
             .map(|(k, v)| format!("{k}\t{v}\n"))
             .collect();
         // A cache: failing to write it only costs time next run.
-        let _ = std::fs::create_dir_all(home.cache());
+        let _ = fs_err::create_dir_all(home.cache());
         let _ = write_if_changed(&Self::file(home), &text);
     }
 

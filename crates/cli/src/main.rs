@@ -1,5 +1,8 @@
 //! The `pyman` binary.
 
+// Tests may use std's file functions; the code they test uses fs_err.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+
 use std::process::ExitCode;
 
 use clap::Parser;

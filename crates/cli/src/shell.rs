@@ -144,7 +144,7 @@ pub fn snippet(
 
 /// Writes (or replaces) pyman's block in `file`; returns whether it changed.
 pub fn write_block(file: &Path, body: &str) -> Result<bool> {
-    let old = std::fs::read_to_string(file).unwrap_or_default();
+    let old = fs_err::read_to_string(file).unwrap_or_default();
     let block = format!(
         "{BEGIN}\n# Puts pyman's shims first on PATH; `pyman self uninstall` removes this block.\n{body}{END}\n"
     );
@@ -172,7 +172,7 @@ pub fn write_block(file: &Path, body: &str) -> Result<bool> {
 
 /// Removes pyman's block from `file`; returns whether there was one.
 pub fn remove_block(file: &Path) -> Result<bool> {
-    let Ok(old) = std::fs::read_to_string(file) else {
+    let Ok(old) = fs_err::read_to_string(file) else {
         return Ok(false);
     };
     let (Some(start), Some(end)) = (old.find(BEGIN), old.find(END)) else {

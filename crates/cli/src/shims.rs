@@ -60,8 +60,8 @@ pub fn rehash(
             continue;
         }
         let tmp = dir.join(format!(".{name}.tmp"));
-        let _ = std::fs::remove_file(&tmp);
-        if std::fs::hard_link(&master, &tmp).is_err() {
+        let _ = fs_err::remove_file(&tmp);
+        if fs_err::hard_link(&master, &tmp).is_err() {
             fs::copy(&master, &tmp)?;
         }
         // Atomic replace: a `python` running right now never sees a missing shim.
@@ -83,7 +83,7 @@ pub fn rehash(
 
     if let Ok(exe) = std::env::current_exe() {
         let record = home.pyman_path_file();
-        if std::fs::read_to_string(&record).ok().as_deref() != Some(&*exe.to_string_lossy()) {
+        if fs_err::read_to_string(&record).ok().as_deref() != Some(&*exe.to_string_lossy()) {
             fs::write(record, exe.to_string_lossy().as_bytes())?;
         }
     }
@@ -96,7 +96,7 @@ pub fn rehash(
 /// Copies the shim binary into the shims folder when it changed.
 fn install_master(source: &Path, master: &Path) -> Result<()> {
     let new = fs::read(source)?;
-    if std::fs::read(master).is_ok_and(|old| old == new) {
+    if fs_err::read(master).is_ok_and(|old| old == new) {
         return Ok(());
     }
     let dir = master.parent().context("shims folder")?;
@@ -115,7 +115,7 @@ fn install_master(source: &Path, master: &Path) -> Result<()> {
         let name = name.to_string_lossy();
         let ours = EXE_SUFFIX.is_empty() || name.ends_with(EXE_SUFFIX);
         if ours && !name.starts_with('.') && !same_file(&entry.path(), master) {
-            let _ = std::fs::remove_file(entry.path());
+            let _ = fs_err::remove_file(entry.path());
         }
     }
     Ok(())
@@ -145,7 +145,7 @@ fn wanted_names(
         names.insert(format!("python{major}.{minor}"));
         names.insert(format!("pip{major}.{minor}"));
     }
-    let mut venv_bins: Vec<PathBuf> = std::fs::read_dir(home.venvs())
+    let mut venv_bins: Vec<PathBuf> = fs_err::read_dir(home.venvs())
         .map(|e| e.flatten().map(|e| e.path().join(BIN_DIR)).collect())
         .unwrap_or_default();
     if let Some(dir) = selection.and_then(Selection::project_dir) {

@@ -7,7 +7,7 @@ use std::path::Path;
 /// Replaces `path` with `bytes`, creating its folder when missing.
 pub fn write(path: &Path, bytes: impl AsRef<[u8]>) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    fs_err::create_dir_all(dir)?;
     // The umask's mode, not tempfile's 0600: a mirror folder is served by
     // nginx as its own user, and a shared cache is read by other users.
     let mut tmp = crate::fsafe::temp_builder().tempfile_in(dir)?;

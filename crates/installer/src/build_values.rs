@@ -96,7 +96,7 @@ pub fn rewrite(dir: &Path, prefix: &Path) -> Result<Rewritten, RewriteError> {
 /// look for it.
 pub fn needs_rewrite(dir: &Path) -> bool {
     sysconfig_files(dir).iter().any(|f| {
-        std::fs::read_to_string(f).is_ok_and(|t| {
+        fs_err::read_to_string(f).is_ok_and(|t| {
             let (new, _) = rewrite_sysconfig(&t, Path::new("/x"));
             new != t
         })
@@ -143,7 +143,7 @@ fn pkgconfig_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn read_sorted(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut v: Vec<PathBuf> = fs_err::read_dir(dir)
         .map(|e| e.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     v.sort();

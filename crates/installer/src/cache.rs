@@ -67,7 +67,7 @@ impl Cache {
         let sharing = fsafe::check_root(&root).map_err(untrusted)?;
         // Resolved once: an admin's link to the folder is fine, and what is
         // checked is what is used.
-        let real = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
+        let real = fs_err::canonicalize(&root).unwrap_or_else(|_| root.clone());
         for child in ["archives", "locks", "tmp"] {
             fsafe::check_child(&real, child, sharing).map_err(untrusted)?;
         }
@@ -125,7 +125,7 @@ impl Cache {
         let tmp = self.root.join("tmp");
         for dir in [&tmp, &self.archives()] {
             if !dir.is_dir() {
-                std::fs::create_dir_all(dir)?;
+                fs_err::create_dir_all(dir)?;
                 fsafe::share(dir, self.sharing, true);
             }
         }
@@ -143,13 +143,13 @@ impl Cache {
 
     /// Drops an entry that failed verification.
     pub fn remove(&self, sha256: &str) {
-        let _ = std::fs::remove_file(self.path_of(sha256));
+        let _ = fs_err::remove_file(self.path_of(sha256));
     }
 
     /// Every cached archive.
     pub fn entries(&self) -> io::Result<Vec<Entry>> {
         let mut out = Vec::new();
-        let dir = match std::fs::read_dir(self.archives()) {
+        let dir = match fs_err::read_dir(self.archives()) {
             Ok(d) => d,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
             Err(e) => return Err(e),
@@ -181,14 +181,14 @@ impl Cache {
         for e in self.entries()? {
             let age = now.duration_since(e.modified).unwrap_or_default();
             if older_than.is_none_or(|limit| age >= limit) {
-                std::fs::remove_file(&e.path)?;
+                fs_err::remove_file(&e.path)?;
                 removed.push(e);
             }
         }
         if older_than.is_none() {
             // A temporary file another process is writing is open, and removing
             // its name only loses that one cache entry: clean all.
-            let _ = std::fs::remove_dir_all(self.root.join("tmp"));
+            let _ = fs_err::remove_dir_all(self.root.join("tmp"));
         }
         Ok(removed)
     }

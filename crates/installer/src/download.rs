@@ -339,7 +339,7 @@ impl Client {
                         path: path.clone(),
                         source,
                     };
-                    let file = std::fs::File::open(&path).map_err(file_err)?;
+                    let file = fs_err::File::open(&path).map_err(file_err)?;
                     let len = file.metadata().map_err(file_err)?.len();
                     progress.set_total(len);
                     let mut reader = ProgressReader {

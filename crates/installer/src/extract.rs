@@ -3,7 +3,8 @@
 //! symlinks pointing anywhere): anything that would land outside the install,
 //! or that is not a file, folder or inside-pointing link, fails the install.
 
-use std::fs::{self, File, OpenOptions};
+use fs_err as fs;
+use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek};
 use std::path::{Component, Path, PathBuf};
 

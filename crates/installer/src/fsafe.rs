@@ -56,7 +56,7 @@ pub fn share(path: &Path, sharing: Sharing, dir: bool) {
     if sharing == Sharing::Group {
         use std::os::unix::fs::PermissionsExt;
         let mode = if dir { 0o2775 } else { 0o664 };
-        let _ = std::fs::set_permissions(path, Permissions::from_mode(mode));
+        let _ = fs_err::set_permissions(path, Permissions::from_mode(mode));
     }
     #[cfg(not(unix))]
     let _ = (path, sharing, dir);
@@ -109,7 +109,7 @@ fn nofollow(o: &mut OpenOptions) {
 /// private) when missing.
 pub fn check_root(root: &Path) -> Result<Sharing, Untrusted> {
     if std::fs::symlink_metadata(root).is_err() {
-        std::fs::create_dir_all(root)
+        fs_err::create_dir_all(root)
             .map_err(|e| Untrusted(format!("it cannot be created: {e}")))?;
     }
     #[cfg(unix)]
@@ -150,7 +150,7 @@ pub fn check_root(root: &Path) -> Result<Sharing, Untrusted> {
 pub fn check_child(root: &Path, name: &str, sharing: Sharing) -> Result<(), Untrusted> {
     let path = root.join(name);
     match std::fs::symlink_metadata(&path) {
-        Err(_) => match std::fs::create_dir(&path) {
+        Err(_) => match fs_err::create_dir(&path) {
             Ok(()) => {
                 share(&path, sharing, true);
                 Ok(())
@@ -212,11 +212,11 @@ mod tests {
         std::os::unix::fs::symlink(dir.path(), root.join("locks")).unwrap();
         assert!(check_child(&root, "locks", Sharing::Private).is_err());
 
-        std::fs::set_permissions(&root, Permissions::from_mode(0o777)).unwrap();
+        fs_err::set_permissions(&root, Permissions::from_mode(0o777)).unwrap();
         assert!(check_root(&root).is_err(), "world-writable without sticky");
-        std::fs::set_permissions(&root, Permissions::from_mode(0o1777)).unwrap();
+        fs_err::set_permissions(&root, Permissions::from_mode(0o1777)).unwrap();
         assert_eq!(check_root(&root), Ok(Sharing::Private));
-        std::fs::set_permissions(&root, Permissions::from_mode(0o2775)).unwrap();
+        fs_err::set_permissions(&root, Permissions::from_mode(0o2775)).unwrap();
         assert_eq!(check_root(&root), Ok(Sharing::Group));
     }
 
@@ -235,7 +235,7 @@ mod tests {
     /// This process's umask, as Linux reports it (reading it otherwise
     /// means setting it).
     fn umask() -> Option<u32> {
-        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let status = fs_err::read_to_string("/proc/self/status").ok()?;
         let line = status.lines().find(|l| l.starts_with("Umask:"))?;
         u32::from_str_radix(line.split_whitespace().nth(1)?, 8).ok()
     }

@@ -49,7 +49,7 @@ pub fn acquire(
     on_wait: impl FnOnce(),
 ) -> Result<FileLock, LockError> {
     if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+        let _ = fs_err::create_dir_all(dir);
     }
     // Never through a link another user planted in a shared folder.
     let (file, _) = crate::fsafe::open_lock_file(path).map_err(|source| LockError::Open {

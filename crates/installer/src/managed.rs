@@ -61,7 +61,7 @@ pub fn executable(install: &Path) -> PathBuf {
 /// Every complete managed install. Scratch folders, locks, per-minor links
 /// and folders without metadata (not made by pyman) are skipped.
 pub fn installed(home: &PymanHome) -> io::Result<Vec<Interpreter>> {
-    let entries = match std::fs::read_dir(home.pythons()) {
+    let entries = match fs_err::read_dir(home.pythons()) {
         Ok(e) => e,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => {
@@ -105,7 +105,7 @@ pub fn installed(home: &PymanHome) -> io::Result<Vec<Interpreter>> {
 /// its source marked unknown. Returns each one rebuilt, for a warning. A
 /// folder with no metadata at all was not made by pyman and is left alone.
 pub fn repair_metadata(home: &PymanHome) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(home.pythons()) else {
+    let Ok(entries) = fs_err::read_dir(home.pythons()) else {
         return Vec::new();
     };
     let mut repaired = Vec::new();
@@ -123,7 +123,7 @@ pub fn repair_metadata(home: &PymanHome) -> Vec<PathBuf> {
         let Some(meta) = metadata_from_key(&name) else {
             continue;
         };
-        let _ = std::fs::rename(&file, path.join(format!("{METADATA_FILE}.damaged")));
+        let _ = fs_err::rename(&file, path.join(format!("{METADATA_FILE}.damaged")));
         if meta.write(&path).is_ok() {
             repaired.push(file);
         }
@@ -212,7 +212,7 @@ pub fn update_minor_link(home: &PymanHome, minor_key: &str) -> io::Result<Option
     };
     #[cfg(unix)]
     {
-        if std::fs::read_link(&link).ok().as_deref() == Some(Path::new(&newest.key)) {
+        if fs_err::read_link(&link).ok().as_deref() == Some(Path::new(&newest.key)) {
             return Ok(Some(link));
         }
         let tmp = home.pythons().join(format!(".{minor_key}.link-tmp"));

@@ -133,7 +133,7 @@ pub fn is_verified(path: &Path, sha256: &str) -> bool {
 
 pub fn file_sha256(path: &Path) -> io::Result<String> {
     use sha2::Digest;
-    let mut f = std::fs::File::open(path)?;
+    let mut f = fs_err::File::open(path)?;
     let mut h = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -173,7 +173,7 @@ pub fn record(dir: &Path, builds: &[Build]) -> io::Result<()> {
 
 /// `asset -> sha256` of a `SHA256SUMS`, empty when missing.
 fn read_sums(path: &Path) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let text = fs_err::read_to_string(path).unwrap_or_default();
     text.lines()
         .filter_map(|l| {
             let (sha, name) = l.trim().split_once(char::is_whitespace)?;
@@ -186,7 +186,7 @@ fn read_sums(path: &Path) -> BTreeMap<String, String> {
 /// What the folder holds, from its `SHA256SUMS` files (only files present).
 pub fn contents(dir: &Path) -> io::Result<Vec<(String, Build, u64)>> {
     let mut out = Vec::new();
-    let entries = match std::fs::read_dir(dir) {
+    let entries = match fs_err::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
         Err(e) => return Err(e),

@@ -87,7 +87,7 @@ fn failure_file(home: &PymanHome) -> PathBuf {
 }
 
 fn recent_failure(home: &PymanHome, source: &str) -> Option<Duration> {
-    let text = std::fs::read_to_string(failure_file(home)).ok()?;
+    let text = fs_err::read_to_string(failure_file(home)).ok()?;
     let f: Failure = serde_json::from_str(&text).ok()?;
     let ago = Duration::from_secs(now().saturating_sub(f.at));
     (f.source == source && ago < FAILURE_TTL).then_some(ago)
@@ -124,7 +124,7 @@ fn sums_url(mirror: Option<&str>, latest: &LatestRelease) -> String {
 
 /// The cache of this source; `Err` when the file is there but damaged.
 fn read_cache(path: &Path, source: &str) -> Result<Option<Cached>, String> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match fs_err::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.to_string()),
@@ -222,7 +222,7 @@ pub async fn fresh_builds(
     fresh.requested = true;
     match check_latest(client, mirror, &url, cached.as_ref()).await {
         Ok(new) => {
-            let _ = std::fs::remove_file(failure_file(home));
+            let _ = fs_err::remove_file(failure_file(home));
             if let Err(e) = write_cache(&path, &new) {
                 fresh.notes.push(format!(
                     "the release list was not cached in `{}`: {e}",

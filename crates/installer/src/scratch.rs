@@ -26,12 +26,12 @@ pub struct Scratch {
 impl Scratch {
     pub fn new(home: &PymanHome, label: &str) -> io::Result<Scratch> {
         let root = home.scratch();
-        std::fs::create_dir_all(&root)?;
+        fs_err::create_dir_all(&root)?;
         let dir = tempfile::Builder::new()
             .prefix(&format!("{label}."))
             .tempdir_in(&root)?;
         let lock_path = dir.path().join(LOCK_FILE);
-        std::fs::write(&lock_path, b"")?;
+        fs_err::write(&lock_path, b"")?;
         let lock = lock::try_acquire(&lock_path);
         let path = dir.path().to_path_buf();
         if let Ok(mut active) = ACTIVE.lock() {
@@ -65,7 +65,7 @@ impl Drop for Scratch {
 pub fn remove_active() {
     if let Ok(active) = ACTIVE.lock() {
         for p in active.iter() {
-            let _ = std::fs::remove_dir_all(p);
+            let _ = fs_err::remove_dir_all(p);
         }
     }
 }
@@ -73,7 +73,7 @@ pub fn remove_active() {
 /// Removes scratch folders left by killed installs: those whose owner lock
 /// is free, and lock-less ones older than ten minutes.
 pub fn sweep(home: &PymanHome) -> usize {
-    let Ok(entries) = std::fs::read_dir(home.scratch()) else {
+    let Ok(entries) = fs_err::read_dir(home.scratch()) else {
         return 0;
     };
     let mut removed = 0;
@@ -90,7 +90,7 @@ pub fn sweep(home: &PymanHome) -> usize {
                 .and_then(|t| SystemTime::now().duration_since(t).ok())
                 .is_some_and(|age| age > Duration::from_secs(600))
         };
-        if stale && std::fs::remove_dir_all(&path).is_ok() {
+        if stale && fs_err::remove_dir_all(&path).is_ok() {
             removed += 1;
         }
     }

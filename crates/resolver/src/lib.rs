@@ -3,6 +3,10 @@
 //! Shared by the `pyman` binary and the `pyman-shim`, so it is synchronous,
 //! uses std alone at run time, and reads no more files than the answer needs.
 
+// std's file functions, not fs_err: this crate is on the shim's path, where
+// every dependency costs every `python` call; its errors name their paths.
+#![allow(clippy::disallowed_methods)]
+
 pub mod env;
 pub mod hint;
 pub mod home;

@@ -109,8 +109,8 @@ pub fn run(app: &App, args: &crate::args::DoctorArgs) -> Result<ExitCode> {
 
 fn data_folder(app: &App, out: &mut Vec<Finding>) {
     let root = app.home().root();
-    let writable = std::fs::create_dir_all(root)
-        .and_then(|()| tempfile::NamedTempFile::new_in(root).map(drop));
+    let writable =
+        fs_err::create_dir_all(root).and_then(|()| tempfile::NamedTempFile::new_in(root).map(drop));
     out.push(match writable {
         Ok(()) => Finding::ok(
             "data",
@@ -129,8 +129,8 @@ fn shims(app: &App, out: &mut Vec<Finding>) {
     let master = dir.join(crate::shims::SHIM_FILE);
     let current = crate::shims::shim_binary()
         .ok()
-        .and_then(|p| std::fs::read(p).ok());
-    let installed = std::fs::read(&master).ok();
+        .and_then(|p| fs_err::read(p).ok());
+    let installed = fs_err::read(&master).ok();
     out.push(if !dir.join("python").exists() || installed.is_none() {
         Finding::problem(
             "shims",
@@ -163,7 +163,7 @@ fn owner(dir: &Path) -> String {
 
 fn path_order(app: &App, out: &mut Vec<Finding>) {
     let shims = app.home().shims();
-    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let canon = |p: &Path| fs_err::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let shims_c = canon(&shims);
     let dirs: Vec<PathBuf> = app
         .env()
@@ -295,7 +295,7 @@ fn default_venvs(app: &App, out: &mut Vec<Finding>) {
             e.hint().unwrap_or_default(),
         ));
     }
-    let Ok(entries) = std::fs::read_dir(app.home().venvs()) else {
+    let Ok(entries) = fs_err::read_dir(app.home().venvs()) else {
         return;
     };
     for e in entries.flatten() {
@@ -405,7 +405,7 @@ fn polluted_interpreters(inventory: &Inventory, out: &mut Vec<Finding>) {
 /// Shims named like a command elsewhere on PATH (a console script called
 /// `base64`, `cmake`, `http`): not a problem, they fall through to it.
 fn shadowing_shims(app: &App, out: &mut Vec<Finding>) {
-    let Ok(entries) = std::fs::read_dir(app.home().shims()) else {
+    let Ok(entries) = fs_err::read_dir(app.home().shims()) else {
         return;
     };
     let ctx = app.shim_context();

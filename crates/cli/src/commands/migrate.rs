@@ -234,7 +234,7 @@ struct Removal(Option<PathBuf>);
 impl Drop for Removal {
     fn drop(&mut self) {
         if let Some(p) = self.0.take() {
-            let _ = std::fs::remove_dir_all(p);
+            let _ = fs_err::remove_dir_all(p);
         }
     }
 }
@@ -361,7 +361,7 @@ fn sibling(venv: &Path, suffix: &str) -> PathBuf {
 /// The project's migrate lock, in pyman's data folder (nothing is added to
 /// the project), named by a hash of the project's path.
 fn project_lock(app: &App, project: &Path) -> Result<pyman_installer::lock::FileLock> {
-    let real = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
+    let real = fs_err::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in real.as_os_str().as_encoded_bytes() {
         h ^= u64::from(*b);
@@ -401,7 +401,7 @@ fn rewrite_pin(
             FileKind::PythonVersion,
         ),
     };
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let text = fs_err::read_to_string(&path).unwrap_or_default();
     // The old pin's form: `3.12` becomes `3.13`, `3.12.4` the exact
     // version; anything else (a range, a path) the request as given.
     // `.tool-versions` takes the exact version (asdf's form).

@@ -137,7 +137,7 @@ fn unpack_binaries(archive: &Path, dir: &Path) -> Result<(PathBuf, PathBuf)> {
             let out = dir.join(&names[i]);
             let mut data = Vec::new();
             reader.read_to_end(&mut data)?;
-            std::fs::File::create(&out)?.write_all(&data)?;
+            fs_err::File::create(&out)?.write_all(&data)?;
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
@@ -149,7 +149,7 @@ fn unpack_binaries(archive: &Path, dir: &Path) -> Result<(PathBuf, PathBuf)> {
     };
     let damaged = "the release archive is damaged";
     if archive.extension().is_some_and(|e| e == "zip") {
-        let mut zip = zip::ZipArchive::new(std::fs::File::open(archive)?).context(damaged)?;
+        let mut zip = zip::ZipArchive::new(fs_err::File::open(archive)?).context(damaged)?;
         for i in 0..zip.len() {
             let mut entry = zip.by_index(i).context(damaged)?;
             let name = entry
@@ -161,8 +161,7 @@ fn unpack_binaries(archive: &Path, dir: &Path) -> Result<(PathBuf, PathBuf)> {
             keep(&name, &mut entry)?;
         }
     } else {
-        let mut tar =
-            tar::Archive::new(flate2::read::GzDecoder::new(std::fs::File::open(archive)?));
+        let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(fs_err::File::open(archive)?));
         for entry in tar.entries().context(damaged)? {
             let mut entry = entry.context(damaged)?;
             let path = entry.path()?.into_owned();
@@ -185,7 +184,7 @@ fn unpack_binaries(archive: &Path, dir: &Path) -> Result<(PathBuf, PathBuf)> {
 fn replace_file(new: &Path, target: &Path) -> Result<()> {
     if cfg!(windows) && target.exists() {
         let old = target.with_extension("old.exe");
-        let _ = std::fs::remove_file(&old);
+        let _ = fs_err::remove_file(&old);
         fs::rename(target, &old)?;
     }
     fs::rename(new, target)?;

@@ -183,7 +183,7 @@ fn prune(app: &App) -> Result<ExitCode> {
     // A linked `.venv` keeps its old venvs beside the folder it points at.
     let venv_path = project.join(PROJECT_VENV);
     let mut kept = venv::migrate::kept_venvs(&venv_path);
-    if let Ok(real) = std::fs::canonicalize(&venv_path)
+    if let Ok(real) = fs_err::canonicalize(&venv_path)
         && real != venv_path
     {
         kept.extend(venv::migrate::kept_venvs(&real));

@@ -24,12 +24,12 @@ pub fn write_scripts(base: &Base, bin: &Path, target: &Path, prompt: &str) -> Re
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     for dir in ["common", platform_dir] {
-        let Ok(entries) = std::fs::read_dir(scripts.join(dir)) else {
+        let Ok(entries) = fs_err::read_dir(scripts.join(dir)) else {
             continue;
         };
         for entry in entries.flatten() {
             let file = entry.file_name();
-            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            let Ok(text) = fs_err::read_to_string(entry.path()) else {
                 // Binary templates (old Windows launchers) are copied as they are.
                 fs::copy(entry.path(), bin.join(&file))?;
                 continue;

@@ -79,7 +79,7 @@ pub fn relocate(build: &Path, target: &Path) -> Result<usize> {
             continue;
         }
         let path = entry.path();
-        let Ok(bytes) = std::fs::read(&path) else {
+        let Ok(bytes) = fs_err::read(&path) else {
             continue;
         };
         if !bytes.starts_with(b"#!") {
@@ -118,7 +118,7 @@ pub fn swap(build: &Path, target: &Path, keep: &Path) -> Result<()> {
     }
     fs::rename(target, keep)?;
     if let Err(e) = fs::rename(build, target) {
-        let _ = std::fs::rename(keep, target);
+        let _ = fs_err::rename(keep, target);
         return Err(e.into());
     }
     Ok(())

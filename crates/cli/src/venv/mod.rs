@@ -40,8 +40,8 @@ impl Base {
         let link = managed::minor_link(home, &interpreter.minor_key());
         let through_link = interpreter.origin == Origin::Managed
             && cfg!(unix)
-            && std::fs::canonicalize(&link).ok()
-                == std::fs::canonicalize(exe_dir.parent().unwrap_or(&exe_dir)).ok();
+            && fs_err::canonicalize(&link).ok()
+                == fs_err::canonicalize(exe_dir.parent().unwrap_or(&exe_dir)).ok();
         let (home_bin, prefix) = if through_link {
             (link.join("bin"), link)
         } else {
@@ -201,7 +201,7 @@ fn write_layout(base: &Base, build: &Path, target: &Path, options: &Options) -> 
         base.home_bin.display(),
         options.system_site_packages,
         base.interpreter.version,
-        std::fs::canonicalize(&base.interpreter.executable)
+        fs_err::canonicalize(&base.interpreter.executable)
             .unwrap_or_else(|_| base.interpreter.executable.clone())
             .display(),
         target.display(),
@@ -219,7 +219,7 @@ fn write_layout(base: &Base, build: &Path, target: &Path, options: &Options) -> 
 /// The entries of `dir` that `keep` accepts (given the path and its file
 /// name), sorted; none when `dir` cannot be read.
 fn entries_named(dir: &Path, keep: impl Fn(&Path, &str) -> bool) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut out: Vec<PathBuf> = fs_err::read_dir(dir)
         .map(|d| {
             d.flatten()
                 .map(|e| e.path())
@@ -274,7 +274,7 @@ pub fn check_target(
     match read_venv(target).with_context(|| format!("cannot read `{}`", target.display()))? {
         Some(info) => Ok(Some(info)),
         None if target.is_dir()
-            && std::fs::read_dir(target)
+            && fs_err::read_dir(target)
                 .map(|mut d| d.next().is_none())
                 .unwrap_or(false) =>
         {

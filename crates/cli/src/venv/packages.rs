@@ -15,7 +15,7 @@ pub fn installed_packages(venv: &Path) -> Vec<String> {
     let site_dirs: Vec<std::path::PathBuf> = if cfg!(windows) {
         vec![lib.join("site-packages")]
     } else {
-        std::fs::read_dir(&lib)
+        fs_err::read_dir(&lib)
             .map(|e| {
                 e.flatten()
                     .map(|e| e.path().join("site-packages"))
@@ -24,7 +24,7 @@ pub fn installed_packages(venv: &Path) -> Vec<String> {
             .unwrap_or_default()
     };
     for site in site_dirs {
-        let Ok(entries) = std::fs::read_dir(&site) else {
+        let Ok(entries) = fs_err::read_dir(&site) else {
             continue;
         };
         for e in entries.flatten() {

@@ -64,7 +64,7 @@ fn read(home: &PymanHome) -> Result<Vec<Record>, Damaged> {
         path: path.clone(),
         why,
     };
-    match std::fs::read_to_string(&path) {
+    match fs_err::read_to_string(&path) {
         Ok(text) => serde_json::from_str(&text).map_err(|e| damaged(e.to_string())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(damaged(e.to_string())),
@@ -115,7 +115,7 @@ pub fn known(home: &PymanHome) -> Result<Vec<Known>, Damaged> {
             _ => gone = true,
         }
     }
-    if let Ok(dir) = std::fs::read_dir(home.venvs()) {
+    if let Ok(dir) = fs_err::read_dir(home.venvs()) {
         for e in dir.flatten() {
             let path = e.path();
             if out.iter().any(|k| k.info.root == path) {

@@ -24,7 +24,7 @@ pub fn requirement_files(project: &Path) -> Vec<PathBuf> {
 
 /// `[project] dependencies` of `pyproject.toml`, when it declares any.
 pub fn pyproject_dependencies(project: &Path) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(project.join("pyproject.toml")).ok()?;
+    let text = fs_err::read_to_string(project.join("pyproject.toml")).ok()?;
     let doc: toml::Table = toml::from_str(&text).ok()?;
     let deps = doc.get("project")?.get("dependencies")?.as_array()?;
     let deps: Vec<String> = deps

@@ -13,7 +13,7 @@ use crate::error::fail;
 /// The wheels `ensurepip` would install: pip, and setuptools before 3.12.
 fn bundled_wheels(base: &Base) -> Vec<PathBuf> {
     let dir = base.stdlib().join("ensurepip").join("_bundled");
-    let mut wheels: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let mut wheels: Vec<PathBuf> = fs_err::read_dir(&dir)
         .map(|e| {
             e.flatten()
                 .map(|e| e.path())
@@ -74,9 +74,9 @@ fn link_installed(base: &Base, wheel: &Path, site: &Path) -> Option<String> {
     let mut parts = name.splitn(3, '-');
     let dist_info = format!("{}-{}.dist-info", parts.next()?, parts.next()?);
     let from_site = site_packages(base, &base.prefix);
-    let record = std::fs::read_to_string(from_site.join(&dist_info).join("RECORD")).ok()?;
+    let record = fs_err::read_to_string(from_site.join(&dist_info).join("RECORD")).ok()?;
     let entry_points =
-        std::fs::read_to_string(from_site.join(&dist_info).join("entry_points.txt")).ok()?;
+        fs_err::read_to_string(from_site.join(&dist_info).join("entry_points.txt")).ok()?;
     let mut linked: Vec<PathBuf> = Vec::new();
     let mut made = std::collections::HashSet::new();
     let ok = record.lines().all(|line| {
@@ -93,11 +93,11 @@ fn link_installed(base: &Base, wheel: &Path, site: &Path) -> Option<String> {
         }
         if let Some(parent) = to.parent()
             && made.insert(parent.to_path_buf())
-            && std::fs::create_dir_all(parent).is_err()
+            && fs_err::create_dir_all(parent).is_err()
         {
             return false;
         }
-        match std::fs::hard_link(&from, &to) {
+        match fs_err::hard_link(&from, &to) {
             Ok(()) => {
                 linked.push(to);
                 true
@@ -109,14 +109,14 @@ fn link_installed(base: &Base, wheel: &Path, site: &Path) -> Option<String> {
     });
     if !ok || linked.is_empty() {
         for l in &linked {
-            let _ = std::fs::remove_file(l);
+            let _ = fs_err::remove_file(l);
         }
         return None;
     }
     // A file of the venv's own, not written through a link.
     let installer = site.join(&dist_info).join("INSTALLER");
-    let _ = std::fs::remove_file(&installer);
-    std::fs::write(&installer, "pyman\n").ok()?;
+    let _ = fs_err::remove_file(&installer);
+    fs_err::write(&installer, "pyman\n").ok()?;
     Some(entry_points)
 }
 

@@ -86,7 +86,7 @@ impl Installer {
         let what = format!("Python {} (`{key}`)", build.version_string());
         let location = Location::parse(build.url.expose());
         let dir = dest.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        fs_err::create_dir_all(dir).map_err(io_err(dir))?;
         let (sha, key, source) = (sha.as_str(), key.as_str(), &location);
         self.through_cache(&location, Some(sha), &what, |from, cache| async move {
             self.copy_verified(&from, sha, dest, key, cache.as_ref())

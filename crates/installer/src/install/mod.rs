@@ -121,10 +121,10 @@ impl Installer {
     /// Creates `pythons/` (with a `.gitignore`) and sweeps what killed installs left.
     fn prepare(&self) -> Result<(), InstallError> {
         let pythons = self.home.pythons();
-        std::fs::create_dir_all(self.home.scratch()).map_err(io_err(&pythons))?;
+        fs_err::create_dir_all(self.home.scratch()).map_err(io_err(&pythons))?;
         let ignore = pythons.join(".gitignore");
         if !ignore.exists() {
-            std::fs::write(&ignore, "*\n").map_err(io_err(&ignore))?;
+            fs_err::write(&ignore, "*\n").map_err(io_err(&ignore))?;
         }
         let removed = scratch::sweep(&self.home);
         if removed > 0 {
@@ -328,8 +328,8 @@ impl Installer {
                     }
                 },
                 |attempt| {
-                    let _ = std::fs::remove_dir_all(dest_of(attempt));
-                    let _ = std::fs::remove_file(spooled_of(attempt));
+                    let _ = fs_err::remove_dir_all(dest_of(attempt));
+                    let _ = fs_err::remove_file(spooled_of(attempt));
                 },
             )
             .await?;
@@ -338,8 +338,8 @@ impl Installer {
         // unpack is reported as what it is. What it unpacked goes, so that
         // the next source (after a corrupt cache entry) starts clean.
         if let Err(e) = verify(&url, expected, &streamed.sha256) {
-            let _ = std::fs::remove_dir_all(dest_of(attempt));
-            let _ = std::fs::remove_file(spooled_of(attempt));
+            let _ = fs_err::remove_dir_all(dest_of(attempt));
+            let _ = fs_err::remove_file(spooled_of(attempt));
             return Err(e);
         }
         streamed.value.map_err(|source| InstallError::Extract {
@@ -349,20 +349,22 @@ impl Installer {
         let dest = dest_of(attempt);
         if kind == ArchiveKind::Zip {
             let spooled = spooled_of(attempt);
-            let file = std::fs::File::open(&spooled).map_err(io_err(&spooled))?;
+            let file = fs_err::File::open(&spooled).map_err(io_err(&spooled))?;
             let limits = limits_for(Some(streamed.bytes));
             let dest_c = dest.clone();
-            tokio::task::spawn_blocking(move || extract::extract_zip(file, &dest_c, limits))
-                .await
-                .map_err(|e| InstallError::Io {
-                    path: dest.clone(),
-                    source: io::Error::other(e),
-                })?
-                .map_err(|source| InstallError::Extract {
-                    url: url.as_str().into(),
-                    source,
-                })?;
-            let _ = std::fs::remove_file(&spooled);
+            tokio::task::spawn_blocking(move || {
+                extract::extract_zip(file.into_parts().0, &dest_c, limits)
+            })
+            .await
+            .map_err(|e| InstallError::Io {
+                path: dest.clone(),
+                source: io::Error::other(e),
+            })?
+            .map_err(|source| InstallError::Extract {
+                url: url.as_str().into(),
+                source,
+            })?;
+            let _ = fs_err::remove_file(&spooled);
         }
         self.keep_in_cache(cache, tee, expected);
         Ok(dest)
@@ -396,11 +398,11 @@ impl Installer {
         let old = scratch.join("replaced");
         let had_old = target.exists();
         if had_old {
-            std::fs::rename(&target, &old).map_err(io_err(&target))?;
+            fs_err::rename(&target, &old).map_err(io_err(&target))?;
         }
-        if let Err(e) = std::fs::rename(dir, &target) {
+        if let Err(e) = fs_err::rename(dir, &target) {
             if had_old {
-                let _ = std::fs::rename(&old, &target);
+                let _ = fs_err::rename(&old, &target);
             }
             return Err(InstallError::Io {
                 path: target,
