@@ -13,6 +13,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
 
 
+def serve(directory):
+    """A static HTTP server for `directory` on 127.0.0.1: (server, base URL)."""
+    import http.server
+    import threading
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=directory, **k)
+    http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
 def build_release():
     print("building release binaries…", file=sys.stderr)
     subprocess.run(["cargo", "build", "--release", "-j2", "-p", "pyman", "-p", "pyman-shim"],

@@ -19,24 +19,16 @@ each tool's system-call counts for one install (`strace -f -c`).
 """
 
 import argparse
-import http.server
 import os
 import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
 
-from common import build_archive, downloads_json, interpreter_and_pyman, sha256_of, tempdir
+from common import build_archive, serve, downloads_json, interpreter_and_pyman, sha256_of, tempdir
 
 
-def serve(directory):
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=directory, **k)
-    http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def timed(cmd, env):

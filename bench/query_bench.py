@@ -12,23 +12,15 @@ to `--version`. Goal: each at most 1.5x `--version`.
 """
 
 import argparse
-import http.server
 import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 
-from common import build_archive, downloads_json, interpreter_and_pyman, sha256_of, tempdir
+from common import build_archive, serve, downloads_json, interpreter_and_pyman, sha256_of, tempdir
 
 
-def serve(directory):
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=directory, **k)
-    http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def run(cmd, env, cwd):

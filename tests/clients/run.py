@@ -103,6 +103,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pyman", default=os.path.join(ROOT, "target", "debug", "pyman"))
     args = ap.parse_args()
+    # Commands run from temporary folders: a relative path would not resolve.
+    args.pyman = os.path.abspath(args.pyman)
+    if not os.path.isfile(args.pyman):
+        print(f"clients: the pyman binary `{args.pyman}` does not exist (build it with `cargo build`)")
+        return 1
     versions = pyenv_versions()
     missing = [m for m in ("3.11", "3.12", "3.13") if m not in versions]
     if missing:

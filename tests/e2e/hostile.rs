@@ -692,24 +692,12 @@ fn two_users_share_one_cache() {
     out.ok().stderr_has("downloading without it");
 }
 
-/// A context where `src` is installed by pyman from a local server; returns
-/// the downloads JSON's URL too.
-fn managed(src: &fixtures::SourcePython) -> (TestContext, Server, String) {
-    let ctx = TestContext::new();
-    let server = Server::start();
-    let a = fixtures::install_only(src);
-    let json = fixtures::serve(&server, &[(src, &a)]);
-    ctx.pyman("", &["install", &src.minor, "--downloads-json", &json])
-        .ok();
-    (ctx, server, json)
-}
-
 #[test]
 fn a_damaged_venv_list_keeps_uninstall_from_breaking_projects() {
     let Some(py) = fixtures::require(1) else {
         return;
     };
-    let (ctx, _server, _) = managed(py[0]);
+    let (ctx, _server, _) = fixtures::managed(py[0]);
     ctx.pyman("proj", &["pin", &py[0].minor]).ok();
     assert!(ctx.work.join("proj/.venv/pyvenv.cfg").is_file());
     let list = ctx.pyman_home.join("venvs.json");

@@ -89,17 +89,6 @@ const PIP_ENV: [(&str, &str); 2] = [
     ("PIP_DISABLE_PIP_VERSION_CHECK", "1"),
 ];
 
-/// A context with `src` installed by pyman from its PBS-like archive.
-fn managed(src: &SourcePython) -> (TestContext, Server, String) {
-    let ctx = TestContext::new();
-    let server = Server::start();
-    let a = fixtures::install_only(src);
-    let json = fixtures::serve(&server, &[(src, &a)]);
-    ctx.pyman("", &["install", &src.minor, "--downloads-json", &json])
-        .ok();
-    (ctx, server, json)
-}
-
 fn install_dir(ctx: &TestContext, src: &SourcePython) -> PathBuf {
     ctx.pyman_home.join("pythons").join(format!(
         "cpython-{}-linux-{}-gnu",
@@ -126,7 +115,7 @@ fn pip_builds_c_extensions_with_this_machine_s_compiler() {
     let Some(py) = fixtures::require(1) else {
         return;
     };
-    let (ctx, _server, _) = managed(py[0]);
+    let (ctx, _server, _) = fixtures::managed(py[0]);
     if !no_clang_on_path(&ctx) {
         return;
     }
@@ -226,7 +215,7 @@ fn reinstall_and_upgrade_leave_nothing_that_names_a_scratch_folder_and_repair_ol
     let Some(py) = fixtures::require(1) else {
         return;
     };
-    let (ctx, _server, json) = managed(py[0]);
+    let (ctx, _server, json) = fixtures::managed(py[0]);
     let install = install_dir(&ctx, py[0]);
     ctx.pyman(
         "",
@@ -344,7 +333,7 @@ fn setuptools_builds_a_c_extension_too_where_the_interpreter_bundles_it() {
         crate::common::skip("needs a pyenv CPython 3.11 (the last to bundle setuptools)");
         return;
     };
-    let (ctx, _server, _) = managed(py);
+    let (ctx, _server, _) = fixtures::managed(py);
     if !no_clang_on_path(&ctx) {
         return;
     }
