@@ -64,7 +64,15 @@ def tools_venv():
                        capture_output=True, text=True, timeout=900)
     if p.returncode != 0:
         shutil.rmtree(CACHE, ignore_errors=True)
-        return None, (p.stdout + p.stderr).strip().splitlines()[-1:] or ["pip failed"]
+        text = p.stdout + p.stderr
+        # Only an unreachable index is a reason to skip; any other failure
+        # to install the pinned tools is a failure of this suite.
+        unreachable = any(m in text for m in (
+            "NewConnectionError", "Temporary failure in name resolution", "Network is unreachable",
+            "Connection refused", "Max retries exceeded", "ConnectTimeout", "ReadTimeoutError"))
+        if not unreachable:
+            sys.exit(f"clients: the pinned tools did not install:\n{text}")
+        return None, text.strip().splitlines()[-1:] or ["pip failed"]
     open(os.path.join(CACHE, ".complete"), "w").close()
     return bin_dir, None
 
@@ -181,8 +189,17 @@ def main():
             '[project]\nname = "demo"\nversion = "0.1"\nrequires-python = ">=3.11"\ndependencies = []\n')
         code, out = run(["pdm", "use", "-f", "3.13"], env, pdmproj)
         chosen = open(os.path.join(pdmproj, ".pdm-python")).read().strip() if os.path.exists(os.path.join(pdmproj, ".pdm-python")) else ""
-        check("pdm use 3.13 never takes pyman's default venv",
-              code == 0 and chosen and not chosen.startswith(default_venvs), f"{out}\n.pdm-python: {chosen}")
+        # What pdm recorded (a shim, or the venv it made from one) runs 3.13
+        # in the project's own environment or the bare interpreter, never in
+        # pyman's shared default venv.
+        probe = "import sys; print(sys.version_info[:2] == (3, 13), sys.prefix)"
+        where = run([chosen, "-c", probe], env, pdmproj)[1].strip() if chosen else ""
+        prefix = where.split(" ", 1)[-1]
+        check("pdm use 3.13: the project's own environment, never pyman's default venv",
+              code == 0 and where.startswith("True")
+              and (prefix.startswith(pdmproj) or prefix in (versions["3.13"], os.path.realpath(versions["3.13"])))
+              and not prefix.startswith(default_venvs),
+              f"{out}\n.pdm-python: {chosen}\nit runs: {where}")
 
         # tox with three Pythons and PYMAN_HOME not passed on.
         toxproj = os.path.join(tmp, "toxproj")

@@ -286,6 +286,16 @@ fn no_error_path_prints_a_password() {
     out.code(1).stderr_has("checksum mismatch");
     no_secret(&out);
 
+    // An archive given by URL: its credentials are in no warning or error.
+    let out = ctx.pyman(
+        "",
+        &["install", &format!("{authed}/no-such-archive.tar.gz")],
+    );
+    out.code(1)
+        .stderr_has("installed unverified")
+        .stderr_has("****@");
+    no_secret(&out);
+
     // Plain http to another machine: refused before any connection.
     let out = ctx.pyman(
         "",
@@ -618,7 +628,7 @@ fn two_users_share_one_cache() {
     let cache = ctx.root.join("shared-cache");
     std::fs::create_dir(&cache).unwrap();
     std::os::unix::fs::chown(&cache, Some(0), Some(NOBODY)).unwrap();
-    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o2775)).unwrap();
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o3775)).unwrap();
     let other_home = ctx.root.join("other");
     std::fs::create_dir(&other_home).unwrap();
     chown(&other_home, NOBODY);
@@ -657,8 +667,15 @@ fn two_users_share_one_cache() {
         1,
         "a hit for the second user"
     );
-    run_as(true, &cache, "c", "3.11").ok();
-    run_as(false, &cache, "d", "3.11").ok();
+    let filled = run_as(true, &cache, "c", "3.11");
+    filled.ok();
+    assert!(
+        !filled.stderr.contains("without") && !filled.stderr.contains("not used"),
+        "{filled}"
+    );
+    let hit = run_as(false, &cache, "d", "3.11");
+    hit.ok();
+    assert!(!hit.stderr.contains("not used"), "{hit}");
     assert_eq!(
         server.hits(&served("3.11.98")),
         1,

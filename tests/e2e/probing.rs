@@ -137,14 +137,26 @@ fn python_m_pip_install_links_new_commands_at_once() {
     ctx.run("proj", "hello-tool", &[])
         .ok()
         .stdout_has("hello-tool 1.0");
-    // A failed run links nothing.
+    // A failed run links nothing: a tool whose dependency is nowhere.
+    Wheel {
+        name: "broken-tool",
+        version: "1.0",
+        scripts: &[("broken-tool", "broken_tool:main")],
+        requires: &["no-such-dependency"],
+        ..Wheel::default()
+    }
+    .build(&wheels);
     let failed = ctx.run_env(
         "proj",
         "python",
-        &["-m", "pip", "install", "missing-pkg"],
+        &["-m", "pip", "install", "broken-tool"],
         &pip_env(&links),
     );
-    assert_ne!(failed.code, Some(0));
+    assert_ne!(failed.code, Some(0), "{failed}");
+    assert!(
+        !ctx.shims().join("broken-tool").exists(),
+        "nothing linked after a failure"
+    );
 }
 
 #[test]

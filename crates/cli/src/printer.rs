@@ -83,7 +83,7 @@ const MAX_LINE: usize = 2000;
 
 /// Messages as they may reach a terminal: control characters from servers
 /// and files escaped, each over-long line cut with its size said.
-fn safe(text: &str) -> String {
+pub(crate) fn safe(text: &str) -> String {
     let text = pyman_installer::url::escape_controls(text);
     let mut out = String::with_capacity(text.len().min(MAX_LINE * 2));
     for (i, line) in text.split('\n').enumerate() {

@@ -67,6 +67,9 @@ impl Reporter for BarReporter {
         if self.quiet {
             return;
         }
+        // Retry and cache messages can carry a URL from a downloads JSON.
+        let msg = crate::printer::safe(msg);
+        let msg = msg.as_str();
         if self.visible {
             let _ = self.multi.println(msg);
         } else {

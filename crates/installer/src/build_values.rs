@@ -97,7 +97,7 @@ pub fn rewrite(dir: &Path, prefix: &Path) -> Result<Rewritten, RewriteError> {
 pub fn needs_rewrite(dir: &Path) -> bool {
     sysconfig_files(dir).iter().any(|f| {
         fs_err::read_to_string(f).is_ok_and(|t| {
-            let (new, _) = rewrite_sysconfig(&t, Path::new("/x"));
+            let (new, _) = rewrite_sysconfig(&t, dir);
             new != t
         })
     })
@@ -186,6 +186,10 @@ fn generic_tool(word: &str) -> Option<&'static str> {
 /// build machine's Xcode SDK); for the tool keys, the first word becomes the
 /// generic tool. Separators and every other flag are kept as they are.
 fn rewrite_value(key: &str, value: &str, prefix: &str, compilers: &mut Vec<String>) -> String {
+    // A prefix with a space cannot go into a list of flags (tools split them
+    // on whitespace): there only single-path values are relocated.
+    let relocate =
+        !prefix.contains(char::is_whitespace) || !value.trim().contains(char::is_whitespace);
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
     let mut first = true;
@@ -218,8 +222,10 @@ fn rewrite_value(key: &str, value: &str, prefix: &str, compilers: &mut Vec<Strin
                 compilers.push(pair);
             }
             out.push_str(tool);
-        } else {
+        } else if relocate {
             out.push_str(&relocate_word(word, prefix));
+        } else {
+            out.push_str(word);
         }
         first = false;
     }
@@ -231,9 +237,15 @@ fn rewrite_value(key: &str, value: &str, prefix: &str, compilers: &mut Vec<Strin
 /// `'--prefix=/install'` (a record of the configure line) untouched.
 fn relocate_word(word: &str, prefix: &str) -> String {
     for flag in ["", "-I", "-L", "-Wl,-rpath,", "-Wl,-rpath="] {
-        if let Some(rest) = word
-            .strip_prefix(flag)
-            .and_then(|w| w.strip_prefix(BUILD_PREFIX))
+        let Some(path) = word.strip_prefix(flag) else {
+            continue;
+        };
+        // Already under the install (which may itself live under
+        // `/install/…`): the rewrite never stacks.
+        if path.starts_with(prefix) {
+            return word.to_string();
+        }
+        if let Some(rest) = path.strip_prefix(BUILD_PREFIX)
             && (rest.is_empty() || rest.starts_with('/'))
         {
             return format!("{flag}{prefix}{rest}");
@@ -643,6 +655,36 @@ build_time_vars = {'AR': 'ar',\n 'CC': 'musl-clang -pthread',\n 'CONFIG_ARGS': \
                 .unwrap()
                 .files
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_home_under_install_or_with_a_space_is_not_broken() {
+        // A home that itself lives under `/install/`: once, never stacked.
+        let prefix = Path::new("/install/home/pyman/pythons/cpython-3.12.1-linux-x86_64-gnu");
+        let (once, _) = rewrite_sysconfig(GNU, prefix);
+        assert!(
+            once.contains(&format!("\"LIBDIR\": \"{}/lib\"", prefix.display())),
+            "{once}"
+        );
+        assert_eq!(rewrite_sysconfig(&once, prefix).0, once, "idempotent");
+        // macOS's default home has a space: paths alone are relocated, flag
+        // lists keep `/install` rather than get a path split in two.
+        let spaced = Path::new("/Users/me/Library/Application Support/pyman/pythons/k");
+        let (out, _) = rewrite_sysconfig(GNU, spaced);
+        assert!(
+            out.contains(
+                "\"LIBDIR\": \"/Users/me/Library/Application Support/pyman/pythons/k/lib\""
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("\"LDFLAGS\": \" -L/install/lib -Wl,-rpath,/install/lib\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("\"CC\": \"cc -pthread\""),
+            "compilers still mapped"
         );
     }
 }

@@ -116,7 +116,9 @@ impl Cache {
             .join("locks")
             .join(format!("{}.lock", sha256.to_ascii_lowercase()));
         let lock = lock::acquire(&path, what, timeout, on_wait)?;
-        fsafe::share(&path, self.sharing, false);
+        if let Some(f) = lock.file() {
+            fsafe::share_file(f, self.sharing);
+        }
         Ok(lock)
     }
 
@@ -124,9 +126,10 @@ impl Cache {
     pub fn begin(&self) -> io::Result<tempfile::NamedTempFile> {
         let tmp = self.root.join("tmp");
         for dir in [&tmp, &self.archives()] {
-            if !dir.is_dir() {
+            // Not followed if it is a link (checked at open; made here if gone).
+            if std::fs::symlink_metadata(dir).is_err() {
                 fs_err::create_dir_all(dir)?;
-                fsafe::share(dir, self.sharing, true);
+                fsafe::share_dir(dir, self.sharing);
             }
         }
         fsafe::temp_builder().prefix("download-").tempfile_in(tmp)
@@ -136,7 +139,7 @@ impl Cache {
     pub fn commit(&self, mut file: tempfile::NamedTempFile, sha256: &str) -> io::Result<PathBuf> {
         file.as_file_mut().flush()?;
         let dest = self.path_of(sha256);
-        fsafe::share(file.path(), self.sharing, false);
+        fsafe::share_file(file.as_file(), self.sharing);
         file.persist(&dest).map_err(|e| e.error)?;
         Ok(dest)
     }

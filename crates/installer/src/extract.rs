@@ -547,10 +547,24 @@ impl<'a> Writer<'a> {
             kind: self.kind,
             source,
         };
-        let mut data = self
-            .sink
-            .buffer(usize::try_from(size).map_err(|e| corrupt(io::Error::other(e)))?);
-        content.read_exact(&mut data).map_err(corrupt)?;
+        let size_usize = usize::try_from(size).map_err(|e| corrupt(io::Error::other(e)))?;
+        let data = if size_usize <= POOL_MAX_BYTES {
+            let mut data = self.sink.buffer(size_usize);
+            content.read_exact(&mut data).map_err(corrupt)?;
+            data
+        } else {
+            // A large entry grows with what arrives, never zero-filled to
+            // what an unverified header claims (that could be gigabytes).
+            let mut data = Vec::with_capacity(POOL_MAX_BYTES);
+            let n = content.take(size).read_to_end(&mut data).map_err(corrupt)?;
+            if n as u64 != size {
+                return Err(corrupt(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("`{raw}` is shorter than its header says"),
+                )));
+            }
+            data
+        };
         self.written += size;
         let path = self.target(rel);
         self.sink.send(Op::File {

@@ -50,16 +50,35 @@ pub fn temp_builder<'a>() -> tempfile::Builder<'a, 'a> {
     b
 }
 
-/// Makes what pyman just created in a group-shared folder group-writable.
-pub fn share(path: &Path, sharing: Sharing, dir: bool) {
+/// Makes a file pyman just created in a group-shared folder group-writable,
+/// through its open descriptor: a path could by now be a link another
+/// member planted, and a chmod by path would follow it.
+pub fn share_file(file: &File, sharing: Sharing) {
     #[cfg(unix)]
     if sharing == Sharing::Group {
         use std::os::unix::fs::PermissionsExt;
-        let mode = if dir { 0o2775 } else { 0o664 };
-        let _ = fs_err::set_permissions(path, Permissions::from_mode(mode));
+        let _ = file.set_permissions(Permissions::from_mode(0o664));
     }
     #[cfg(not(unix))]
-    let _ = (path, sharing, dir);
+    let _ = (file, sharing);
+}
+
+/// The same for a folder pyman just created: opened without following a
+/// link (`O_DIRECTORY|O_NOFOLLOW`), then changed through the descriptor.
+pub fn share_dir(path: &Path, sharing: Sharing) {
+    #[cfg(unix)]
+    if sharing == Sharing::Group {
+        use rustix::fs::{Mode, OFlags};
+        if let Ok(fd) = rustix::fs::open(
+            path,
+            OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            let _ = rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o3775));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, sharing);
 }
 
 /// Opens for locking without following a link planted at `path`: created
@@ -122,16 +141,23 @@ pub fn check_root(root: &Path) -> Result<Sharing, Untrusted> {
         }
         let me = rustix::process::getuid().as_raw();
         let mode = md.mode();
-        let group_shared = mode & 0o2020 == 0o2020;
-        if mode & 0o002 != 0 && mode & 0o1000 == 0 {
+        // Others who can write the folder could rename our entries away and
+        // put links in their place: only with the sticky bit can they not.
+        if mode & 0o022 != 0 && mode & 0o1000 == 0 {
             return Err(Untrusted(format!(
-                "anyone can write it (mode {:o}) and it has no sticky bit, so anyone could replace its files",
+                "others can write it (mode {:o}) and it has no sticky bit, so they could replace its files (a shared cache wants `chmod 3775`, see docs/installing.md)",
                 mode & 0o7777
             )));
         }
-        if md.uid() != me && md.uid() != 0 && !group_shared {
+        let in_group = rustix::process::getegid().as_raw() == md.gid()
+            || rustix::process::getgroups().is_ok_and(|g| g.iter().any(|g| g.as_raw() == md.gid()));
+        // The folder's setup decides how pyman shares what it creates there
+        // (so the admin's own first run makes group folders); membership
+        // decides whether a folder someone else owns is trusted at all.
+        let group_shared = mode & 0o2020 == 0o2020;
+        if md.uid() != me && md.uid() != 0 && !(group_shared && in_group) {
             return Err(Untrusted(format!(
-                "it belongs to another user (uid {}) and is not a group-shared (setgid, group-writable) folder",
+                "it belongs to another user (uid {}) and is not a group-shared (setgid, group-writable, sticky) folder of a group this user is in",
                 md.uid()
             )));
         }
@@ -152,7 +178,7 @@ pub fn check_child(root: &Path, name: &str, sharing: Sharing) -> Result<(), Untr
     match std::fs::symlink_metadata(&path) {
         Err(_) => match fs_err::create_dir(&path) {
             Ok(()) => {
-                share(&path, sharing, true);
+                share_dir(&path, sharing);
                 Ok(())
             }
             // Another process made it meanwhile: check what it made.
@@ -184,13 +210,24 @@ fn check_existing_child(
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
+        use std::os::unix::fs::PermissionsExt;
         let me = rustix::process::getuid().as_raw();
         let root_owner = std::fs::metadata(root).map(|m| m.uid()).unwrap_or(me);
-        let trusted = md.uid() == me || md.uid() == 0 || md.uid() == root_owner;
-        if !trusted && sharing != Sharing::Group {
+        // Made by this user, root, the cache's owner, or (in a group cache)
+        // a member; and, if others may write it, sticky like the root.
+        let trusted =
+            md.uid() == me || md.uid() == 0 || md.uid() == root_owner || sharing == Sharing::Group;
+        if !trusted {
             return Err(Untrusted(format!(
                 "`{name}` in it belongs to another user (uid {})",
                 md.uid()
+            )));
+        }
+        let mode = md.permissions().mode();
+        if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+            return Err(Untrusted(format!(
+                "`{name}` in it can be written by others (mode {:o}) without the sticky bit",
+                mode & 0o7777
             )));
         }
     }
@@ -214,10 +251,21 @@ mod tests {
 
         fs_err::set_permissions(&root, Permissions::from_mode(0o777)).unwrap();
         assert!(check_root(&root).is_err(), "world-writable without sticky");
+        fs_err::set_permissions(&root, Permissions::from_mode(0o775)).unwrap();
+        assert!(check_root(&root).is_err(), "group-writable without sticky");
         fs_err::set_permissions(&root, Permissions::from_mode(0o1777)).unwrap();
         assert_eq!(check_root(&root), Ok(Sharing::Private));
         fs_err::set_permissions(&root, Permissions::from_mode(0o2775)).unwrap();
-        assert_eq!(check_root(&root), Ok(Sharing::Group));
+        assert!(
+            check_root(&root).is_err(),
+            "a group folder needs the sticky bit too"
+        );
+        fs_err::set_permissions(&root, Permissions::from_mode(0o3775)).unwrap();
+        assert_eq!(
+            check_root(&root),
+            Ok(Sharing::Group),
+            "setgid, sticky, our group"
+        );
     }
 
     #[test]

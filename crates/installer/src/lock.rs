@@ -13,6 +13,13 @@ pub struct FileLock {
     _file: Option<File>,
 }
 
+impl FileLock {
+    /// The open lock file (none where the file system has no locks).
+    pub fn file(&self) -> Option<&File> {
+        self._file.as_ref()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error("cannot open the lock file `{}`", path.display())]

@@ -65,10 +65,15 @@ fn install(app: &App, args: &InstallArgs, session: &Session) -> Result<ExitCode>
         if is_archive_argument(text) {
             if args.sha256.is_none() {
                 app.printer.warn(format!(
-                    "`{text}` is installed unverified: give `--sha256 HEX` to check it"
+                    "`{}` is installed unverified: give `--sha256 HEX` to check it",
+                    pyman_installer::url::redact(text)
                 ));
             }
-            jobs.push((text.clone(), Job::Archive(text.clone())));
+            // The label is shown in messages: without the URL's credentials.
+            jobs.push((
+                pyman_installer::url::redact(text),
+                Job::Archive(text.clone()),
+            ));
             continue;
         }
         let request: VersionRequest = crate::error::parse_request(text)?;

@@ -30,7 +30,16 @@ pub fn run(app: &App, args: &ListArgs) -> Result<ExitCode> {
             })
             .flatten()
     };
-    let venvs = crate::venv::record::known(app.home()).map_err(crate::error::lib)?;
+    // A damaged list costs `list` its venv counts, not its answer: prompts
+    // call it (doctor and uninstall are where the damage is an error).
+    let venvs = match crate::venv::record::known(app.home()) {
+        Ok(v) => v,
+        Err(e) => {
+            app.printer.warn(e.to_string());
+            Vec::new()
+        }
+    };
+
     let used_by = |i: &pyman_resolver::Interpreter| venvs.iter().filter(|k| k.uses(i)).count();
     let rows: Vec<_> = inventory
         .interpreters

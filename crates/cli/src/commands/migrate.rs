@@ -39,6 +39,11 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
     // Two migrations of one project at once would delete each other's
     // half-built venv: the second waits for the first.
     let _lock = project_lock(app, &project)?;
+    // Another migration may have rewritten the pin while this one waited.
+    let selection = pyman_resolver::select(app.cwd(), app.env(), app.home())
+        .ok()
+        .flatten()
+        .filter(|s| matches!(s.source, SelectionSource::File { .. }));
     let link = project.join(PROJECT_VENV);
     // A `.venv` that is a link is migrated where it points: the new venv is
     // built beside the real folder, and the link keeps pointing at it.

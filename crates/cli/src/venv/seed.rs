@@ -113,10 +113,16 @@ fn link_installed(base: &Base, wheel: &Path, site: &Path) -> Option<String> {
         }
         return None;
     }
-    // A file of the venv's own, not written through a link.
+    // A file of the venv's own, not written through a link; if it cannot
+    // be written (a full disk), the links go before the wheel is unpacked.
     let installer = site.join(&dist_info).join("INSTALLER");
     let _ = fs_err::remove_file(&installer);
-    fs_err::write(&installer, "pyman\n").ok()?;
+    if fs_err::write(&installer, "pyman\n").is_err() {
+        for l in &linked {
+            let _ = fs_err::remove_file(l);
+        }
+        return None;
+    }
     Some(entry_points)
 }
 
@@ -178,6 +184,9 @@ fn unpack_share(wheel: &[u8], site: &Path, first: usize, step: usize) -> Result<
         }
         let mut data = Vec::with_capacity(usize::try_from(file.size()).unwrap_or(0));
         file.read_to_end(&mut data)?;
+        // Never written through an existing name: a hard link left by the
+        // linking path (or anything else) must not be truncated in place.
+        let _ = fs_err::remove_file(&dest);
         if name.ends_with(".dist-info/entry_points.txt") {
             share.entry_points = Some(String::from_utf8_lossy(&data).into_owned());
         }
