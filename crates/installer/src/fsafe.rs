@@ -8,7 +8,9 @@
 //! add entries but not replace ours), and then an entry another user made
 //! is not.
 
-use std::fs::{File, OpenOptions, Permissions};
+#[cfg(unix)]
+use std::fs::Permissions;
+use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::Path;
 
@@ -44,10 +46,14 @@ pub fn file_permissions() -> Permissions {
 
 /// tempfile's `Builder` with the umask's mode instead of 0600.
 pub fn temp_builder<'a>() -> tempfile::Builder<'a, 'a> {
-    let mut b = tempfile::Builder::new();
     #[cfg(unix)]
-    b.permissions(file_permissions());
-    b
+    {
+        let mut b = tempfile::Builder::new();
+        b.permissions(file_permissions());
+        b
+    }
+    #[cfg(not(unix))]
+    tempfile::Builder::new()
 }
 
 /// Makes a file pyman just created in a group-shared folder group-writable,
