@@ -265,14 +265,7 @@ fn ctrl_c_mid_migration_leaves_the_old_venv_working() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !marker.exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the editable build never started"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for(&marker, "the editable build never started");
     let status = std::process::Command::new("kill")
         .args(["-INT", "--", &format!("-{}", child.id())])
         .status()
@@ -408,14 +401,7 @@ fn two_migrations_at_once_take_turns() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !marker.exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the first migration never built gamma"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_for(&marker, "the first migration never built gamma");
     // The second waits for the first, then finds the work done.
     let second = p.migrate(&[&p.new.minor]);
     let first = Out::from(first.wait_with_output().unwrap());
@@ -505,4 +491,14 @@ fn migrate_install_fetches_a_missing_python_in_process_and_moves_the_venv() {
     ctx.pyman("proj", &["migrate", &new.minor, "--downloads-json", &json])
         .ok()
         .stderr_has("already uses");
+}
+
+/// Waits (a minute at most) for a marker file a child process touches.
+#[track_caller]
+fn wait_for(marker: &Path, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !marker.exists() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
