@@ -136,7 +136,7 @@ pub fn report(
                 ));
                 // An earlier install whose default venv failed (a full disk)
                 // gets it now.
-                if let Some(i) = managed_interpreter(&key, &path)
+                if let Some(i) = pyman_installer::managed::interpreter_at(&path)
                     && !crate::venv::default_venv_path(app.home(), &i)
                         .join("pyvenv.cfg")
                         .is_file()
@@ -210,18 +210,6 @@ pub fn finish(app: &App, report: &Report, no_registry: bool) -> Result<usize> {
     // Default venvs add no interpreter: the inventory just read is current.
     crate::commands::rehash::write_shims(app, &inventory);
     Ok(failed)
-}
-
-/// The interpreter of a managed install folder, from its metadata.
-fn managed_interpreter(key: &str, path: &std::path::Path) -> Option<pyman_resolver::Interpreter> {
-    let meta = pyman_installer::managed::InstallMetadata::read(path).ok()?;
-    Some(pyman_resolver::Interpreter {
-        key: key.to_string(),
-        version: meta.version()?,
-        variant: meta.variant(),
-        origin: pyman_resolver::inventory::Origin::Managed,
-        executable: pyman_installer::managed::executable(path),
-    })
 }
 
 fn report_install_error(app: &App, label: &str, e: InstallError) {

@@ -58,6 +58,20 @@ pub fn executable(install: &Path) -> PathBuf {
     }
 }
 
+/// The interpreter of the managed install at `path` (its folder name is
+/// the key), when its metadata reads and its executable is there.
+pub fn interpreter_at(path: &Path) -> Option<Interpreter> {
+    let meta = InstallMetadata::read(path).ok()?;
+    let exe = executable(path);
+    exe.exists().then_some(Interpreter {
+        key: path.file_name()?.to_string_lossy().into_owned(),
+        version: meta.version()?,
+        variant: meta.variant(),
+        origin: Origin::Managed,
+        executable: exe,
+    })
+}
+
 /// Every complete managed install. Scratch folders, locks, per-minor links
 /// and folders without metadata (not made by pyman) are skipped.
 pub fn installed(home: &PymanHome) -> io::Result<Vec<Interpreter>> {
@@ -77,23 +91,7 @@ pub fn installed(home: &PymanHome) -> io::Result<Vec<Interpreter>> {
         if name.starts_with('.') || entry.file_type().map(|t| t.is_symlink()).unwrap_or(true) {
             continue;
         }
-        let path = entry.path();
-        let Ok(meta) = InstallMetadata::read(&path) else {
-            continue;
-        };
-        let Some(version) = meta.version() else {
-            continue;
-        };
-        let exe = executable(&path);
-        if exe.exists() {
-            out.push(Interpreter {
-                key: name,
-                version,
-                variant: meta.variant(),
-                origin: Origin::Managed,
-                executable: exe,
-            });
-        }
+        out.extend(interpreter_at(&entry.path()));
     }
     out.sort_by_key(|i| std::cmp::Reverse(i.version));
     Ok(out)

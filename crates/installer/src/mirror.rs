@@ -176,8 +176,7 @@ fn read_sums(path: &Path) -> BTreeMap<String, String> {
     let text = fs_err::read_to_string(path).unwrap_or_default();
     text.lines()
         .filter_map(|l| {
-            let (sha, name) = l.trim().split_once(char::is_whitespace)?;
-            let name = name.trim().trim_start_matches('*');
+            let (sha, name) = pbs_release::sums_line(l)?;
             crate::url::is_one_component(name).then(|| (name.to_string(), sha.to_string()))
         })
         .collect()

@@ -63,16 +63,22 @@ pub const MAX_SUMS_BYTES: u64 = 8 << 20;
 /// The most of a `latest-release.json` pyman reads: the real one is 300 bytes.
 pub const MAX_LATEST_BYTES: u64 = 64 << 10;
 
+/// One `SHA256SUMS` line as `(sha256, asset)`, unchecked: the digest and
+/// the name split at the first blank, `sha256sum`'s binary-mode `*` dropped.
+pub fn sums_line(line: &str) -> Option<(&str, &str)> {
+    let (sha, name) = line.trim().split_once(char::is_whitespace)?;
+    Some((sha, name.trim_start().trim_start_matches('*')))
+}
+
 /// The lines of a `SHA256SUMS` that name builds pyman installs, so the cache
 /// keeps those and not the debug, full and PGO assets (or a server's junk).
 pub fn used_sums_lines(text: &str, tag: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
-        let line = line.trim();
-        if let Some((_, name)) = line.split_once(char::is_whitespace)
-            && parse_asset(name.trim_start().trim_start_matches('*'), tag).is_some()
+        if let Some((_, name)) = sums_line(line)
+            && parse_asset(name, tag).is_some()
         {
-            out.push_str(line);
+            out.push_str(line.trim());
             out.push('\n');
         }
     }
@@ -101,9 +107,7 @@ pub fn parse_sums(
             origin: origin.to_string(),
             line: i + 1,
         };
-        let (sha, name) = line.split_once(char::is_whitespace).ok_or_else(bad)?;
-        // `sha256sum` marks binary mode with `*`.
-        let name = name.trim_start().trim_start_matches('*');
+        let (sha, name) = sums_line(line).ok_or_else(bad)?;
         if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) || name.is_empty() {
             return Err(bad());
         }

@@ -76,6 +76,15 @@ pub fn read_venv(root: &Path) -> io::Result<Option<VenvInfo>> {
     Ok(Some(info))
 }
 
+/// Whether `root` holds a venv whose `pyvenv.cfg` names its interpreter
+/// (a missing or garbled one is a damaged venv, to rebuild).
+pub fn is_whole(root: &Path) -> bool {
+    read_venv(root)
+        .ok()
+        .flatten()
+        .is_some_and(|v| v.home.is_some())
+}
+
 impl VenvInfo {
     /// The venv's Python version as its `pyvenv.cfg` says (`3.12.1`, or
     /// `3.12.1.final.0` as some tools write it).
@@ -167,8 +176,9 @@ pub fn default_venv_dir(
 }
 
 /// FNV-1a of the path, folded to 32 bits: stable across runs and builds
-/// (std's hasher is not), and enough to tell a few interpreters apart.
-fn path_hash(path: &Path) -> u32 {
+/// (std's hasher is not), and enough to tell a few interpreters (or
+/// projects) apart in file names.
+pub fn path_hash(path: &Path) -> u32 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in path.as_os_str().as_encoded_bytes() {
         h ^= u64::from(*b);

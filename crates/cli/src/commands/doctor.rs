@@ -303,11 +303,7 @@ fn default_venvs(app: &App, out: &mut Vec<Finding>) {
         if !path.is_dir() || e.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        if read_venv(&path)
-            .ok()
-            .flatten()
-            .is_none_or(|i| i.home.is_none())
-        {
+        if !pyman_resolver::venv::is_whole(&path) {
             out.push(Finding::problem(
                 "venvs",
                 format!(

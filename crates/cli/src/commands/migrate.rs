@@ -367,12 +367,8 @@ fn sibling(venv: &Path, suffix: &str) -> PathBuf {
 /// the project), named by a hash of the project's path.
 fn project_lock(app: &App, project: &Path) -> Result<pyman_installer::lock::FileLock> {
     let real = fs_err::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in real.as_os_str().as_encoded_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    let path = app.home().locks().join(format!("migrate-{h:016x}.lock"));
+    let hash = pyman_resolver::venv::path_hash(&real);
+    let path = app.home().locks().join(format!("migrate-{hash:08x}.lock"));
     let timeout = pyman_installer::Options::from_env(app.env()).lock_timeout;
     let printer = app.printer;
     pyman_installer::lock::acquire(&path, "a migration of this project", timeout, || {

@@ -353,7 +353,7 @@ pub fn third_party_packages(interpreter: &Interpreter) -> Vec<String> {
 /// so does the system's Python, whose distribution packages are part of it.
 pub fn ensure_default(home: &PymanHome, interpreter: &Interpreter) -> Result<Option<PathBuf>> {
     let path = default_venv_path(home, interpreter);
-    if is_whole(&path) {
+    if pyman_resolver::venv::is_whole(&path) {
         return Ok(None);
     }
     // Many shims may meet a missing default venv at once (a CI job's first
@@ -370,7 +370,7 @@ pub fn ensure_default(home: &PymanHome, interpreter: &Interpreter) -> Result<Opt
         lock_timeout,
         || {},
     )?;
-    if is_whole(&path) {
+    if pyman_resolver::venv::is_whole(&path) {
         return Ok(None);
     }
     if std::fs::symlink_metadata(&path).is_ok() {
@@ -397,14 +397,6 @@ pub fn ensure_default(home: &PymanHome, interpreter: &Interpreter) -> Result<Opt
         },
     )?;
     Ok(Some(path))
-}
-
-/// A venv whose `pyvenv.cfg` is there and names its interpreter.
-fn is_whole(path: &Path) -> bool {
-    read_venv(path)
-        .ok()
-        .flatten()
-        .is_some_and(|v| v.home.is_some())
 }
 
 /// A damaged default venv (its `pyvenv.cfg` gone or garbled) is moved to
