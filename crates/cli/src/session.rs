@@ -78,27 +78,56 @@ impl<'a> Session<'a> {
     }
 }
 
+/// One install to run: a build of the index, or an archive by path or URL
+/// (with the sha256 it must have).
+pub enum Job {
+    Build(Build),
+    Archive {
+        source: String,
+        sha256: Option<String>,
+    },
+}
+
+impl Session<'_> {
+    /// Runs the labelled jobs concurrently (each has its own lock and
+    /// scratch folder); the outcomes come back in the jobs' order.
+    pub fn run(
+        &self,
+        jobs: Vec<(String, Job)>,
+    ) -> Result<Vec<(String, Result<Outcome, InstallError>)>> {
+        self.rt.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            for (i, (label, job)) in jobs.into_iter().enumerate() {
+                let installer = Arc::clone(&self.installer);
+                set.spawn(async move {
+                    let result = match &job {
+                        Job::Build(b) => installer.install(b).await,
+                        Job::Archive { source, sha256 } => {
+                            installer.install_archive(source, sha256.as_deref()).await
+                        }
+                    };
+                    (i, label, result)
+                });
+            }
+            let mut results = Vec::new();
+            while let Some(joined) = set.join_next().await {
+                results.push(joined?);
+            }
+            results.sort_by_key(|(i, ..)| *i);
+            Ok(results.into_iter().map(|(_, l, r)| (l, r)).collect())
+        })
+    }
+}
+
 /// Installs `requests` (each resolved in the session's index), then does
 /// what follows an install. Errors are printed; returns whether all went
 /// well. For `migrate --install` and `PYMAN_AUTO_INSTALL`-style callers.
 pub fn install(session: &Session, requests: &[VersionRequest]) -> Result<bool> {
-    let mut builds = Vec::new();
+    let mut jobs = Vec::new();
     for r in requests {
-        builds.push((r.to_string(), session.find(r)?));
+        jobs.push((r.to_string(), Job::Build(session.find(r)?)));
     }
-    let results = session.rt.block_on(async {
-        let mut set = tokio::task::JoinSet::new();
-        for (label, build) in builds {
-            let installer = Arc::clone(&session.installer);
-            set.spawn(async move { (label, installer.install(&build).await) });
-        }
-        let mut out = Vec::new();
-        while let Some(joined) = set.join_next().await {
-            out.extend(joined.ok());
-        }
-        out
-    });
-    let outcome = report(session.app, results, false);
+    let outcome = report(session.app, session.run(jobs)?);
     Ok(outcome.failed == 0 && finish(session.app, &outcome, false)? == 0)
 }
 
@@ -110,11 +139,7 @@ pub struct Report {
 }
 
 /// Prints each outcome; errors with their chain and hint.
-pub fn report(
-    app: &App,
-    results: Vec<(String, Result<Outcome, InstallError>)>,
-    _quiet: bool,
-) -> Report {
+pub fn report(app: &App, results: Vec<(String, Result<Outcome, InstallError>)>) -> Report {
     let mut out = Report {
         failed: 0,
         changed: Vec::new(),

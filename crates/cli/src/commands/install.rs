@@ -2,7 +2,6 @@
 //! or URL, installed concurrently through the install session.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Result;
 use pyman_resolver::VersionRequest;
@@ -11,12 +10,7 @@ use pyman_resolver::target::require_selection;
 use crate::app::App;
 use crate::args::{InstallArgs, is_archive_argument};
 use crate::error::{target_error, usage};
-use crate::session::{self, Session};
-
-enum Job {
-    Build(pyman_installer::Build),
-    Archive(String),
-}
+use crate::session::{self, Job, Session};
 
 pub fn run(app: &App, args: &InstallArgs) -> Result<ExitCode> {
     let session = Session::new(app, &args.index, args.reinstall)?;
@@ -72,7 +66,10 @@ fn install(app: &App, args: &InstallArgs, session: &Session) -> Result<ExitCode>
             // The label is shown in messages: without the URL's credentials.
             jobs.push((
                 pyman_installer::url::redact(text),
-                Job::Archive(text.clone()),
+                Job::Archive {
+                    source: text.clone(),
+                    sha256: args.sha256.clone(),
+                },
             ));
             continue;
         }
@@ -86,32 +83,7 @@ fn install(app: &App, args: &InstallArgs, session: &Session) -> Result<ExitCode>
         jobs.push((text.clone(), Job::Build(session.find(&request)?)));
     }
 
-    // Several requests install concurrently; each has its own lock and scratch.
-    let results = session.rt.block_on(async {
-        let mut set = tokio::task::JoinSet::new();
-        for (i, (label, job)) in jobs.into_iter().enumerate() {
-            let installer = Arc::clone(&session.installer);
-            let sha = args.sha256.clone();
-            set.spawn(async move {
-                let result = match &job {
-                    Job::Build(b) => installer.install(b).await,
-                    Job::Archive(a) => installer.install_archive(a, sha.as_deref()).await,
-                };
-                (i, label, result)
-            });
-        }
-        let mut results = Vec::new();
-        while let Some(joined) = set.join_next().await {
-            results.push(joined?);
-        }
-        results.sort_by_key(|(i, ..)| *i);
-        Ok::<_, tokio::task::JoinError>(results)
-    })?;
-    let report = session::report(
-        app,
-        results.into_iter().map(|(_, l, r)| (l, r)).collect(),
-        false,
-    );
+    let report = session::report(app, session.run(jobs)?);
     let _ = warm.join();
     let venvs_failed = session::finish(app, &report, args.no_registry)?;
     Ok(if report.failed + venvs_failed > 0 {
