@@ -288,10 +288,14 @@ fn lookup(
             source,
         })?;
         if let Some(venv) = venv {
-            let adopted = selection
-                .as_ref()
-                .is_some_and(|s| venv.satisfies(&s.request));
-            if !venv.built_from(resolved.bin_dir()) && !adopted {
+            // Adoption is looked at only when the venv is not the selected
+            // interpreter's own: its checks cost `stat`s on the shim's path.
+            let adopted = || {
+                selection
+                    .as_ref()
+                    .is_some_and(|s| venv.satisfies(&s.request))
+            };
+            if !venv.built_from(resolved.bin_dir()) && !adopted() {
                 let reason = match &venv.home {
                     Some(h) if !h.exists() => "its interpreter no longer exists".to_string(),
                     _ => selection
