@@ -41,6 +41,8 @@ pub enum Command {
     ///   pyman pin 3.12
     ///   pyman pin '>=3.11,<3.13'
     ///   pyman pin --global 3.13
+    ///   pyman pin webapp          (a named environment, pyman's or pyenv-virtualenv's)
+    ///   pyman pin --rm
     #[command(verbatim_doc_comment)]
     Pin(PinArgs),
     /// Show which Python this folder selects, why, and where it is
@@ -149,12 +151,22 @@ pub struct PinArgs {
     /// Do not create the project's `.venv` when there is none
     #[arg(long)]
     pub no_venv: bool,
+    /// Remove the pin that applies here (with `--global`, the global default)
+    #[arg(long, conflicts_with_all = ["request", "no_venv", "force"])]
+    pub rm: bool,
+    /// Write the pin even when `pyproject.toml`'s `requires-python` excludes it
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct VenvArgs {
     /// Where to create it (default: `.venv` beside the version file, else here)
     pub path: Option<std::path::PathBuf>,
+    /// A named environment in pyman's data folder, selected by writing its
+    /// name in `.python-version` (as pyenv-virtualenv's are)
+    #[arg(long, value_name = "NAME", conflicts_with = "path")]
+    pub name: Option<String>,
     /// Build it from this interpreter instead of the selected one
     #[arg(long, value_name = "REQUEST")]
     pub python: Option<String>,
@@ -168,13 +180,13 @@ pub struct VenvArgs {
     #[arg(long)]
     pub prompt: Option<String>,
     /// Create the interpreter's default venv (used outside projects) instead
-    #[arg(long, conflicts_with_all = ["path", "recreate", "without_pip", "prompt"])]
+    #[arg(long, conflicts_with_all = ["path", "name", "recreate", "without_pip", "prompt"])]
     pub default: bool,
     /// Remove the old venvs `pyman migrate` kept (`.venv.old-*`) in this project
-    #[arg(long, conflicts_with_all = ["path", "recreate", "without_pip", "prompt", "default", "python"])]
+    #[arg(long, conflicts_with_all = ["path", "name", "recreate", "without_pip", "prompt", "default", "python"])]
     pub prune: bool,
     /// List every venv pyman created, with its Python, support status and whether it is stale
-    #[arg(long, conflicts_with_all = ["path", "recreate", "without_pip", "prompt", "default", "python", "prune"])]
+    #[arg(long, conflicts_with_all = ["path", "name", "recreate", "without_pip", "prompt", "default", "python", "prune"])]
     pub list: bool,
 }
 

@@ -121,11 +121,6 @@ fn write_if_changed(path: &Path, text: &str) -> Result<()> {
         .with_context(|| format!("cannot replace `{}`", path.display()))
 }
 
-fn home_dir(env: &Env) -> Option<PathBuf> {
-    env.non_empty(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
-        .map(PathBuf::from)
-}
-
 fn interpreter_exe(prefix: &Path) -> PathBuf {
     if cfg!(windows) {
         prefix.join("python.exe")
@@ -136,9 +131,7 @@ fn interpreter_exe(prefix: &Path) -> PathBuf {
 
 /// `versions/3.12.1` (and `3.13.0t`) under `PYENV_ROOT`, default `~/.pyenv`.
 fn pyenv_root(env: &Env) -> Option<PathBuf> {
-    env.non_empty(pyman_resolver::env::PYENV_ROOT)
-        .map(PathBuf::from)
-        .or_else(|| home_dir(env).map(|h| h.join(".pyenv")))
+    pyman_resolver::pyenv::root(env)
 }
 
 fn uv_root(env: &Env) -> Option<PathBuf> {
@@ -170,6 +163,11 @@ fn uv(env: &Env) -> Vec<Interpreter> {
     scan_named_dirs(&root, Origin::Uv, |name| {
         let rest = name.strip_prefix("cpython-")?;
         let (version, platform) = rest.split_once('-')?;
+        // uv names builds for a CPU level `x86_64_v3`: it runs here as x86_64.
+        let platform = ["_v2-", "_v3-", "_v4-"]
+            .iter()
+            .find_map(|level| platform.split_once(level))
+            .map_or_else(|| platform.to_string(), |(a, b)| format!("{a}-{b}"));
         if platform != platform::triple() {
             return None;
         }
@@ -200,6 +198,10 @@ fn scan_named_dirs(
                     .path()
                     .join("bin")
                     .join(format!("python{}.{}t", version.major, version.minor));
+            }
+            // Python 2 (pyenv's 2.7.18) has `python2` and `python`, no `python3`.
+            if version.major == 2 && !executable.exists() {
+                executable = e.path().join("bin").join("python");
             }
             executable.is_file().then(|| Interpreter {
                 key: install_key(&version, variant, &platform::triple()),

@@ -217,7 +217,10 @@ mod tests {
                 "{m:?}"
             );
         }
-        assert!(t.windows(2).all(|w| w[0].minor > w[1].minor));
+        assert!(
+            t.windows(2)
+                .all(|w| (w[0].major, w[0].minor) > (w[1].major, w[1].minor))
+        );
     }
 
     #[test]
@@ -236,6 +239,10 @@ mod tests {
         ] {
             assert_eq!(status(3, minor, today).kind(), kind, "3.{minor}");
         }
+        assert_eq!(
+            status(2, 7, today).to_string(),
+            "end of life since 2020-01-01"
+        );
         assert_eq!(
             status(3, 10, today).to_string(),
             "end of life since 2026-10-31"

@@ -56,6 +56,12 @@ impl PymanHome {
         self.root.join("venvs")
     }
     /// Downloaded archives and index files.
+    /// Named environments, `pyman venv --name NAME`: selected by a version
+    /// file line `NAME`, as pyenv-virtualenv's are.
+    pub fn envs(&self) -> PathBuf {
+        self.root.join("envs")
+    }
+
     pub fn cache(&self) -> PathBuf {
         self.root.join("cache")
     }

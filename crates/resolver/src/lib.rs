@@ -13,6 +13,7 @@ pub mod home;
 pub mod inventory;
 pub mod platform;
 pub mod project;
+pub mod pyenv;
 pub mod request;
 pub mod selection;
 pub mod specifier;

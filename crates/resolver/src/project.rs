@@ -39,7 +39,10 @@ pub fn read_candidate(path: &Path, kind: FileKind) -> Result<Option<Found>, Vers
     let request = match kind {
         FileKind::ToolVersions => parse_tool_versions(path, &text)?,
         FileKind::Pyproject => parse_pyproject(path, &text)?,
-        FileKind::PythonVersion | FileKind::PythonVersions | FileKind::Global => {
+        FileKind::PythonVersion
+        | FileKind::PythonVersions
+        | FileKind::Global
+        | FileKind::PyenvGlobal => {
             Some(parse_version_file(path, &text)?)
         }
     };

@@ -23,6 +23,11 @@ pub enum SelectionSource {
     },
     /// The global default, `$PYMAN_HOME/version`.
     Global { path: PathBuf, line: usize },
+    /// A project's `.venv` with no version file above it: the venv decides,
+    /// as with uv and the `py` launcher.
+    Venv { root: PathBuf },
+    /// pyenv's global default, `$PYENV_ROOT/version` (`pyenv global`).
+    PyenvGlobal { path: PathBuf, line: usize },
     /// Nothing selects a Python here: the shims use the system's, as pyenv does.
     Fallback,
 }
@@ -34,6 +39,12 @@ impl fmt::Display for SelectionSource {
             SelectionSource::File { path, line, .. } => write!(f, "{}:{line}", path.display()),
             SelectionSource::Global { path, line } => {
                 write!(f, "{}:{line} (global default)", path.display())
+            }
+            SelectionSource::Venv { root } => {
+                write!(f, "{} (the project's venv; no version file)", root.display())
+            }
+            SelectionSource::PyenvGlobal { path, line } => {
+                write!(f, "{}:{line} (pyenv's global default)", path.display())
             }
             SelectionSource::Fallback => f.write_str("nothing (no pin here: the system's Python)"),
         }
@@ -51,6 +62,14 @@ impl SelectionSource {
             SelectionSource::Global { path, .. } => {
                 format!("the global default in `{}`", path.display())
             }
+            SelectionSource::Venv { root } => format!(
+                "selected by the venv `{}` (no version file up the tree)",
+                root.display()
+            ),
+            SelectionSource::PyenvGlobal { path, line } => format!(
+                "pyenv's global default in `{}` line {line}",
+                path.display()
+            ),
             SelectionSource::Fallback => {
                 "nothing is pinned here, so the system's Python is used".to_string()
             }
@@ -67,8 +86,11 @@ impl SelectionSource {
                 FileKind::ToolVersions => "tool-versions",
                 FileKind::Pyproject => "pyproject",
                 FileKind::Global => "global",
+                FileKind::PyenvGlobal => "pyenv-global",
             },
             SelectionSource::Global { .. } => "global",
+            SelectionSource::Venv { .. } => "venv",
+            SelectionSource::PyenvGlobal { .. } => "pyenv-global",
             SelectionSource::Fallback => "fallback",
         }
     }
@@ -78,6 +100,20 @@ impl SelectionSource {
 pub struct Selection {
     pub request: VersionRequest,
     pub source: SelectionSource,
+    /// The file's further versions (`3.12.1` then `3.11.7`, as pyenv
+    /// allows): each one's `python3.X` runs that version.
+    pub others: Vec<VersionRequest>,
+}
+
+impl Selection {
+    /// A selection with no further versions.
+    pub fn new(request: VersionRequest, source: SelectionSource) -> Selection {
+        Selection {
+            request,
+            source,
+            others: Vec::new(),
+        }
+    }
 }
 
 impl Selection {
@@ -87,6 +123,7 @@ impl Selection {
     pub fn project_dir(&self) -> Option<&Path> {
         match &self.source {
             SelectionSource::File { path, .. } => path.parent(),
+            SelectionSource::Venv { root } => root.parent(),
             _ => None,
         }
     }
@@ -121,21 +158,26 @@ impl Hint for SelectError {
 }
 
 fn from_found(found: Found) -> Selection {
-    let source = if found.kind == FileKind::Global {
-        SelectionSource::Global {
+    let line = found.request.line;
+    let source = match found.kind {
+        FileKind::Global => SelectionSource::Global {
             path: found.path,
-            line: found.request.line,
-        }
-    } else {
-        SelectionSource::File {
+            line,
+        },
+        FileKind::PyenvGlobal => SelectionSource::PyenvGlobal {
             path: found.path,
-            line: found.request.line,
-            kind: found.kind,
-        }
+            line,
+        },
+        kind => SelectionSource::File {
+            path: found.path,
+            line,
+            kind,
+        },
     };
     Selection {
         request: found.request.request,
         source,
+        others: found.request.others,
     }
 }
 
@@ -143,8 +185,10 @@ fn from_found(found: Found) -> Selection {
 /// 1. `PYMAN_PYTHON`;
 /// 2. the nearest `.python-version`, `.python-versions` or `.tool-versions` walking up;
 /// 3. only where none exists, the nearest `pyproject.toml` `requires-python`;
-/// 4. the global default, `$PYMAN_HOME/version`;
-/// 5. else `None`.
+/// 4. the nearest project `.venv` walking up;
+/// 5. the global default, `$PYMAN_HOME/version`;
+/// 6. pyenv's global default, `$PYENV_ROOT/version`;
+/// 7. else `None`.
 pub fn select(cwd: &Path, env: &Env, home: &PymanHome) -> Result<Option<Selection>, SelectError> {
     if let Some(selection) = env_selection(env) {
         return selection.map(Some);
@@ -155,7 +199,31 @@ pub fn select(cwd: &Path, env: &Env, home: &PymanHome) -> Result<Option<Selectio
     if let Some(found) = find_pyproject(cwd)? {
         return Ok(Some(from_found(found)));
     }
-    Ok(read_candidate(&home.global_version_file(), FileKind::Global)?.map(from_found))
+    if let Some(root) = find_project_venv(cwd) {
+        let python = root
+            .join(crate::platform::BIN_DIR)
+            .join(format!("python{}", crate::platform::EXE_SUFFIX));
+        return Ok(Some(Selection::new(
+            VersionRequest::Path(python),
+            SelectionSource::Venv { root },
+        )));
+    }
+    if let Some(found) = read_candidate(&home.global_version_file(), FileKind::Global)? {
+        return Ok(Some(from_found(found)));
+    }
+    match crate::pyenv::global_version_file(env) {
+        Some(path) => Ok(read_candidate(&path, FileKind::PyenvGlobal)?.map(from_found)),
+        None => Ok(None),
+    }
+}
+
+/// The nearest `.venv` (a folder with `pyvenv.cfg`) from `start` up. Not
+/// pyman's own data folder's: that holds no project.
+fn find_project_venv(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join(crate::venv::PROJECT_VENV))
+        .find(|root| root.join("pyvenv.cfg").is_file())
 }
 
 /// `PYMAN_PYTHON`, when set and not empty.
@@ -167,11 +235,13 @@ fn env_selection(env: &Env) -> Option<Result<Selection, SelectError>> {
     Some(
         value
             .parse()
-            .map(|request| Selection {
-                request,
-                source: SelectionSource::Env {
-                    var: env::PYMAN_PYTHON,
-                },
+            .map(|request| {
+                Selection::new(
+                    request,
+                    SelectionSource::Env {
+                        var: env::PYMAN_PYTHON,
+                    },
+                )
             })
             .map_err(|source| SelectError::Env {
                 var: env::PYMAN_PYTHON,
@@ -179,6 +249,25 @@ fn env_selection(env: &Env) -> Option<Result<Selection, SelectError>> {
                 source,
             }),
     )
+}
+
+/// The `pyproject.toml` whose `requires-python` no version of this
+/// selection's request can satisfy (a pin of `3.10` in a project that
+/// requires `>=3.11`), searched from the selection's project up. For
+/// `pyman current`, `doctor` and `pin`; the shim does not pay for it.
+pub fn requires_python_conflict(selection: &Selection) -> Option<Found> {
+    if matches!(selection.source, SelectionSource::File { kind: FileKind::Pyproject, .. }) {
+        return None;
+    }
+    let dir = selection.project_dir()?;
+    conflicting_pyproject(dir, &selection.request)
+}
+
+/// The nearest `pyproject.toml` from `dir` up whose `requires-python`
+/// `request` cannot satisfy.
+pub fn conflicting_pyproject(dir: &Path, request: &VersionRequest) -> Option<Found> {
+    let found = find_pyproject(dir).ok().flatten()?;
+    (!request.overlaps(&found.request.request)).then_some(found)
 }
 
 /// Every pin visible from `cwd`, nearest first: `PYMAN_PYTHON`, each version
@@ -331,7 +420,7 @@ mod tests {
                     .map_or_else(|_| "error".to_string(), |s| s.request.to_string())
             })
             .collect();
-        assert_eq!(text, ["3.13", "error", "3.10", "3.11", "3.9"]);
+        assert_eq!(text, ["3.13", "bad-env-name", "3.10", "3.11", "3.9"]);
     }
 
     #[test]
@@ -368,7 +457,7 @@ mod tests {
             "3.11"
         );
         // A broken nearer file is an error, never a silent fall-through.
-        t.write("p/.python-version", "myproject-env\n");
+        t.write("p/.python-version", "3.12.x\n");
         let e = t.select("p/q", &none()).unwrap_err();
         assert!(e.to_string().contains("p/.python-version` line 1"), "{e}");
     }

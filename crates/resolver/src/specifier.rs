@@ -214,6 +214,16 @@ impl SpecifierSet {
         self.0.iter().all(|s| s.contains(version))
     }
 
+    /// `==3.12` (and `==3`) as any 3.12, the way people mean it and uv
+    /// reads it (uv#9695); PEP 440 would match only 3.12.0.
+    pub fn widen_exact_minors(&mut self) {
+        for s in &mut self.0 {
+            if s.operator == Operator::Equal && s.release.len() <= 2 && s.pre.is_none() {
+                s.wildcard = true;
+            }
+        }
+    }
+
     /// PEP 440: pre-releases match only when a clause names one.
     pub fn mentions_prerelease(&self) -> bool {
         self.0.iter().any(|s| s.pre.is_some())

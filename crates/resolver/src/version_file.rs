@@ -7,7 +7,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use crate::hint::Hint;
-use crate::request::{RequestError, VersionRequest};
+use crate::request::{RequestError, VersionRequest, parse_line};
 
 /// Version files larger than this are not version files.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024;
@@ -25,6 +25,8 @@ pub enum FileKind {
     Pyproject,
     /// `$PYMAN_HOME/version`, written by `pyman pin --global`.
     Global,
+    /// `$PYENV_ROOT/version`, written by `pyenv global`.
+    PyenvGlobal,
 }
 
 impl FileKind {
@@ -34,7 +36,7 @@ impl FileKind {
             FileKind::PythonVersions => ".python-versions",
             FileKind::ToolVersions => ".tool-versions",
             FileKind::Pyproject => "pyproject.toml",
-            FileKind::Global => "version",
+            FileKind::Global | FileKind::PyenvGlobal => "version",
         }
     }
 }
@@ -44,6 +46,8 @@ impl FileKind {
 pub struct FileRequest {
     pub request: VersionRequest,
     pub line: usize,
+    /// The file's further versions, in order (pyenv's several versions).
+    pub others: Vec<VersionRequest>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -231,26 +235,44 @@ pub fn parse_version_file(path: &Path, text: &str) -> Result<FileRequest, Versio
             });
         }
     }
-    let (line, content) = lines(text).next().ok_or_else(|| VersionFileError::Empty {
+    let mut entries = lines(text);
+    let (line, content) = entries.next().ok_or_else(|| VersionFileError::Empty {
         path: path.to_path_buf(),
     })?;
-    // pyenv allows several versions on one line (`3.12.1 3.11.7`): the first selects.
-    let mut words = content.split_whitespace();
-    let first = words.next().unwrap_or(content);
-    let request = match content.parse::<VersionRequest>() {
-        Ok(r) => Ok(r),
-        Err(e) => match first.parse::<VersionRequest>() {
-            Ok(r) if words.all(|w| w.parse::<VersionRequest>().is_ok()) => Ok(r),
-            _ => Err(e),
-        },
+    let error = |source| VersionFileError::Request {
+        path: path.to_path_buf(),
+        line,
+        source,
     };
-    request
-        .map(|request| FileRequest { request, line })
-        .map_err(|source| VersionFileError::Request {
-            path: path.to_path_buf(),
-            line,
-            source,
-        })
+    // pyenv allows several versions on one line (`3.12.1 3.11.7`) and on
+    // several lines: the first selects, and each further one answers for
+    // its own `python3.X`.
+    // Further words are kept when they are versions and, as pyenv does,
+    // ignored otherwise (`3.3.5 2.7.6 hi`).
+    let version = |w: &str| parse_line(w).ok().filter(|r| !matches!(r, VersionRequest::Env(_)));
+    let mut rest = None;
+    let request = match parse_line(content) {
+        Ok(r) => r,
+        Err(e @ RequestError::ShellCommand { .. }) => return Err(error(e)),
+        Err(e) => {
+            let mut words = content.split_whitespace();
+            let first = words.next().unwrap_or_default();
+            let r = parse_line(first).map_err(|_| error(e))?;
+            rest = Some(words);
+            r
+        }
+    };
+    let others = rest
+        .into_iter()
+        .flatten()
+        .chain(entries.flat_map(|(_, content)| content.split_whitespace()))
+        .filter_map(version)
+        .collect();
+    Ok(FileRequest {
+        request,
+        line,
+        others,
+    })
 }
 
 /// First words of shell commands that get pasted into `.tool-versions`.
@@ -278,6 +300,7 @@ pub fn parse_tool_versions(
             let version = content
                 .split_whitespace()
                 .skip_while(|w| *w != "python" && !w.starts_with("python@"))
+                .filter(|w| *w != "python")
                 .find_map(|w| {
                     let v = w.strip_prefix("python@").unwrap_or(w);
                     v.parse::<VersionRequest>().ok().map(|_| v.to_string())
@@ -299,7 +322,13 @@ pub fn parse_tool_versions(
         };
         return version
             .parse()
-            .map(|request| Some(FileRequest { request, line }))
+            .map(|request| {
+                Some(FileRequest {
+                    request,
+                    line,
+                    others: words.filter_map(|w| parse_line(w).ok()).collect(),
+                })
+            })
             .map_err(|source| VersionFileError::Request {
                 path: path.to_path_buf(),
                 line,
@@ -356,13 +385,14 @@ pub fn parse_pyproject(path: &Path, text: &str) -> Result<Option<FileRequest>, V
             .filter(|r| {
                 matches!(
                     r,
-                    VersionRequest::Specifiers(_) | VersionRequest::Version { .. }
+                    VersionRequest::Specifiers(..) | VersionRequest::Version { .. }
                 )
             })
             .map(|request| {
                 Some(FileRequest {
                     request,
                     line: i + 1,
+                    others: Vec::new(),
                 })
             })
             .ok_or_else(|| {
@@ -488,8 +518,7 @@ mod tests {
             VersionFileError::Empty { .. }
         ));
         for (text, line) in [
-            ("\nmyproject-env\n", 2),
-            ("3.10.4/envs/foo", 1),
+            ("\n3.12-myproject\n", 2),
             ("miniforge3-22.11.1-4/envs/test", 1),
             ("echo 3.11", 1),
             ("../../bin/python", 1),
@@ -511,6 +540,36 @@ mod tests {
                 }
                 other => panic!("{text}: {other}"),
             }
+        }
+    }
+
+    #[test]
+    fn environment_names_and_several_versions() {
+        let read = |text: &str| parse_version_file(p(), text).unwrap();
+        // pyenv-virtualenv: 90 of 155 real files hold a bare name.
+        for (text, shown) in [
+            ("webapp\n", "webapp"),
+            ("\nmyproject-env\n", "myproject-env"),
+            ("3.10.2/envs/webapp\n", "3.10.2/envs/webapp"),
+            ("py3.12-tools\n", "py3.12-tools"),
+        ] {
+            let r = read(text);
+            assert!(matches!(r.request, VersionRequest::Env(_)), "{text}");
+            assert_eq!(r.request.to_string(), shown);
+            assert_eq!(parse_line(shown).unwrap(), r.request, "round trip");
+        }
+        // Several versions, on one line or several: the first selects.
+        let r = read("3.12.1\n3.11.7\n");
+        assert_eq!(r.request.to_string(), "3.12.1");
+        let others: Vec<String> = r.others.iter().map(ToString::to_string).collect();
+        assert_eq!(others, ["3.11.7"]);
+        let r = read("3.12.1 3.11.7 # two\n3.10.13\nnot/a/version\n");
+        let others: Vec<String> = r.others.iter().map(ToString::to_string).collect();
+        assert_eq!(others, ["3.11.7", "3.10.13"], "an unreadable later line is ignored");
+        assert_eq!(read("3.12\n").others, Vec::<VersionRequest>::new());
+        // Not names: a pasted command, a conda env, a path.
+        for bad in ["echo 3.11", "anaconda3-2023.03", "./venv", "3.12.x", "-x"] {
+            assert!(parse_version_file(p(), bad).is_err(), "{bad}");
         }
     }
 

@@ -92,6 +92,20 @@ pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
     if let Some((a, b)) = minor {
         crate::support_status::warn_if_end_of_life(app, a, b);
     }
+    if let Some(found) = pyman_resolver::selection::requires_python_conflict(&selection) {
+        app.printer.warn(format!(
+            "the pin `{}` ({}) contradicts `requires-python = \"{}\"` in `{}` line {}",
+            selection.request,
+            selection.source,
+            found.request.request,
+            found.path.display(),
+            found.request.line
+        ));
+        app.printer.hint(format!(
+            "pin a version the project supports, for example `pyman pin {}`",
+            found.request.request
+        ));
+    }
     if let Some((_, message)) = &newer {
         app.printer.warn(message);
     }
@@ -104,9 +118,12 @@ pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
 fn source_json(source: &SelectionSource) -> Value {
     match source {
         SelectionSource::Env { var } => json!({ "kind": source.kind(), "variable": var }),
-        SelectionSource::File { path, line, .. } | SelectionSource::Global { path, line } => {
+        SelectionSource::File { path, line, .. }
+        | SelectionSource::Global { path, line }
+        | SelectionSource::PyenvGlobal { path, line } => {
             json!({ "kind": source.kind(), "path": path, "line": line })
         }
+        SelectionSource::Venv { root } => json!({ "kind": source.kind(), "path": root }),
         SelectionSource::Fallback => json!({ "kind": source.kind() }),
     }
 }

@@ -44,7 +44,14 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
         .ok()
         .flatten()
         .filter(|s| matches!(s.source, SelectionSource::File { .. }));
-    let link = project.join(PROJECT_VENV);
+    // A pin that names one of pyman's environments migrates that
+    // environment, and the pin (its name) stays as it is.
+    let named = selection.as_ref().and_then(|s| match &s.request {
+        VersionRequest::Env(name) => pyman_resolver::pyenv::find_env(app.env(), app.home(), name)
+            .filter(|root| root.starts_with(app.home().envs())),
+        _ => None,
+    });
+    let link = named.clone().unwrap_or_else(|| project.join(PROJECT_VENV));
     // A `.venv` that is a link is migrated where it points: the new venv is
     // built beside the real folder, and the link keeps pointing at it.
     let target = if std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -92,6 +99,7 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
         // A migration killed between the swap and the pin left the old pin:
         // finish it.
         if let Some(sel) = &selection
+            && named.is_none()
             && !sel
                 .request
                 .matches(&interpreter.version, interpreter.variant)
@@ -202,15 +210,21 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
     }
     guard.0 = None;
     crash_point(app, "swapped");
-    let pin = rewrite_pin(selection.as_ref(), &project, &request, &interpreter).with_context(
-        || {
-            format!(
-                "`{}` now uses Python {}, but its pin was not rewritten: run `pyman migrate {request}` again to write it",
-                target.display(),
-                interpreter.version_string()
-            )
+    let pin = match (&named, &selection) {
+        (Some(_), Some(sel)) => Pin {
+            path: sel.source.to_string().into(),
+            written: sel.request.to_string(),
         },
-    )?;
+        _ => rewrite_pin(selection.as_ref(), &project, &request, &interpreter).with_context(
+            || {
+                format!(
+                    "`{}` now uses Python {}, but its pin was not rewritten: run `pyman migrate {request}` again to write it",
+                    target.display(),
+                    interpreter.version_string()
+                )
+            },
+        )?,
+    };
     if let Err(e) = venv::record::remember(app.home(), &target) {
         app.printer.warn(format!(
             "`{}` is not in pyman's list of venvs: {e:#}",

@@ -1,14 +1,19 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
-use pyman_resolver::VersionRequest;
 use pyman_resolver::project::{find_version_file, read_candidate};
+use pyman_resolver::request::{EnvName, RequestError};
+use pyman_resolver::selection::conflicting_pyproject;
 use pyman_resolver::version_file::FileKind;
+use pyman_resolver::{Selection, SelectionSource, VersionRequest};
 
 use crate::app::App;
 use crate::error::usage;
 
 pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
+    if args.rm {
+        return remove(app, args.global);
+    }
     let file = if args.global {
         app.home().global_version_file()
     } else {
@@ -17,16 +22,23 @@ pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
     let Some(text) = &args.request else {
         return show(app, args.global);
     };
-    let request: VersionRequest = crate::error::parse_request(text)?;
-    if let VersionRequest::Path(path) = &request
-        && !path.is_file()
+    let request = parse(app, text)?;
+    check_path(app, &request)?;
+    if !args.global
+        && !args.force
+        && let Some(found) = conflicting_pyproject(app.cwd(), &request)
     {
         return Err(usage(
             format!(
-                "`{}` does not exist, so it cannot be pinned",
-                path.display()
+                "`{request}` contradicts `requires-python = \"{}\"` in `{}` line {}: no Python satisfies both",
+                found.request.request,
+                found.path.display(),
+                found.request.line
             ),
-            "pin a version instead, for example `pyman pin 3.12`",
+            format!(
+                "pin a version the project supports (`pyman pin {}`), or write this one anyway with `pyman pin {request} --force`",
+                found.request.request
+            ),
         ));
     }
 
@@ -56,7 +68,7 @@ pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
     }
     let inventory = app.refresh_inventory()?;
     match &request {
-        VersionRequest::Version { .. } | VersionRequest::Specifiers(_) => {
+        VersionRequest::Version { .. } | VersionRequest::Specifiers(..) | VersionRequest::Any => {
             match inventory.best(&request) {
                 Some(i) => app.printer.info(format!(
                     "`{request}` is Python {} at `{}`",
@@ -71,15 +83,54 @@ pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
                 }
             }
         }
-        VersionRequest::System | VersionRequest::Path(_) => {}
+        VersionRequest::System | VersionRequest::Path(_) | VersionRequest::Env(_) => {}
     }
     if !args.global {
-        if !args.no_venv {
+        if !args.no_venv && !matches!(request, VersionRequest::Env(_)) {
             project_venv(app, &request, &inventory);
         }
         crate::commands::rehash::after_change(app)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The request to pin; an environment's name is accepted when that
+/// environment exists (pyman's own or pyenv-virtualenv's).
+fn parse(app: &App, text: &str) -> Result<VersionRequest> {
+    match text.parse::<VersionRequest>() {
+        Ok(r) => Ok(r),
+        Err(e @ (RequestError::EnvironmentName { .. } | RequestError::PyenvVirtualenv { .. })) => {
+            match pyman_resolver::request::parse_line(text) {
+                Ok(VersionRequest::Env(name)) if env_exists(app, &name) => {
+                    Ok(VersionRequest::Env(name))
+                }
+                _ => Err(crate::error::lib(e)),
+            }
+        }
+        Err(e) => Err(crate::error::lib(e)),
+    }
+}
+
+fn env_exists(app: &App, name: &EnvName) -> bool {
+    pyman_resolver::pyenv::find_env(app.env(), app.home(), name).is_some()
+}
+
+/// A path is pinned only when it is (or holds) an interpreter, with the
+/// resolver's own words for why not.
+fn check_path(app: &App, request: &VersionRequest) -> Result<()> {
+    if !matches!(request, VersionRequest::Path(_)) {
+        return Ok(());
+    }
+    let ctx = app.shim_context();
+    let selection = Selection::new(request.clone(), SelectionSource::Env { var: "the command line" });
+    pyman_resolver::target::resolve(&ctx, &selection, &pyman_resolver::Inventory::default())
+        .map(|_| ())
+        .map_err(|e| {
+            usage(
+                format!("{e}, so it cannot be pinned"),
+                "pin a version instead, for example `pyman pin 3.12`, or the interpreter's own path",
+            )
+        })
 }
 
 /// Creates the project's `.venv` next to the new pin when there is none and
@@ -105,17 +156,74 @@ fn project_venv(app: &App, request: &VersionRequest, inventory: &pyman_resolver:
     }
 }
 
-/// `pyman pin` alone: print the pin that applies here.
-fn show(app: &App, global: bool) -> Result<ExitCode> {
-    let found = if global {
-        read_candidate(&app.home().global_version_file(), FileKind::Global)
+/// `pyman pin --rm`: removes the version file that applies here (the
+/// nearest `.python-version` or `.python-versions`), or the global default.
+fn remove(app: &App, global: bool) -> Result<ExitCode> {
+    let path = if global {
+        let path = app.home().global_version_file();
+        path.is_file().then_some(path)
     } else {
         find_version_file(app.cwd())
+            .map_err(crate::error::lib)?
+            .filter(|f| matches!(f.kind, FileKind::PythonVersion | FileKind::PythonVersions))
+            .map(|f| f.path)
+    };
+    let Some(path) = path else {
+        return Err(crate::error::fail(
+            if global {
+                "no global default is set, so there is nothing to remove".to_string()
+            } else {
+                format!(
+                    "no `.python-version` in `{}` or any folder above it, so there is nothing to remove",
+                    app.cwd().display()
+                )
+            },
+            "`pyman current` shows what selects Python here",
+        ));
+    };
+    fs_err::remove_file(&path)?;
+    app.printer
+        .success(format!("Removed the pin `{}`", path.display()));
+    if !global {
+        crate::commands::rehash::after_change(app)?;
     }
-    .map_err(crate::error::lib)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pyman pin` alone: the pin that applies here; with none, the global
+/// one (pyman's, else pyenv's), said to be global.
+fn show(app: &App, global: bool) -> Result<ExitCode> {
+    let local = if global {
+        None
+    } else {
+        find_version_file(app.cwd()).map_err(crate::error::lib)?
+    };
+    let found = match local {
+        Some(found) => Some((found, "")),
+        None => {
+            let pyman = read_candidate(&app.home().global_version_file(), FileKind::Global)
+                .map_err(crate::error::lib)?;
+            let pyenv = match pyman {
+                Some(_) => None,
+                None => pyman_resolver::pyenv::global_version_file(app.env())
+                    .map(|p| read_candidate(&p, FileKind::PyenvGlobal))
+                    .transpose()
+                    .map_err(crate::error::lib)?
+                    .flatten(),
+            };
+            pyman
+                .map(|f| (f, " (global default)"))
+                .or(pyenv.map(|f| (f, " (pyenv's global default)")))
+        }
+    };
     match found {
-        Some(found) => {
-            app.printer.data(found.request.request.to_string());
+        Some((found, what)) => {
+            if global || what.is_empty() {
+                app.printer.data(found.request.request.to_string());
+            } else {
+                app.printer
+                    .data(format!("{}{what}", found.request.request));
+            }
             app.printer.debug(format!(
                 "from `{}` line {}",
                 found.path.display(),
@@ -131,7 +239,7 @@ fn show(app: &App, global: bool) -> Result<ExitCode> {
                 )
             } else {
                 format!(
-                    "no version file in `{}` or any folder above it",
+                    "no version file in `{}` or any folder above it, and no global default",
                     app.cwd().display()
                 )
             },

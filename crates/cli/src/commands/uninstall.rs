@@ -155,7 +155,7 @@ fn warn_dangling_pins(app: &App, inventory: &Inventory) {
         let request = &selection.request;
         if matches!(
             request,
-            VersionRequest::Version { .. } | VersionRequest::Specifiers(_)
+            VersionRequest::Version { .. } | VersionRequest::Specifiers(..)
         ) && inventory.best(request).is_none()
         {
             app.printer.warn(format!(

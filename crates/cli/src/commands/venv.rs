@@ -23,10 +23,10 @@ pub fn choose_interpreter(
     let ctx = app.shim_context();
     let (selection, from_selection) = match python {
         Some(text) => (
-            Selection {
-                request: crate::error::parse_request(text)?,
-                source: pyman_resolver::SelectionSource::Env { var: "--python" },
-            },
+            Selection::new(
+                crate::error::parse_request(text)?,
+                pyman_resolver::SelectionSource::Env { var: "--python" },
+            ),
             false,
         ),
         None => (require_selection(&ctx).map_err(target_error)?, true),
@@ -83,9 +83,10 @@ pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
     if args.default {
         return default(app, &interpreter);
     }
-    let target = match &args.path {
-        Some(p) => app.cwd().join(p),
-        None => selection
+    let target = match (&args.name, &args.path) {
+        (Some(name), _) => named_env_path(app, name)?,
+        (None, Some(p)) => app.cwd().join(p),
+        (None, None) => selection
             .as_ref()
             .and_then(Selection::project_dir)
             .unwrap_or(app.cwd())
@@ -137,6 +138,20 @@ pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `$PYMAN_HOME/envs/NAME`, for a name a version file can hold.
+fn named_env_path(app: &App, name: &str) -> Result<PathBuf> {
+    if !pyman_resolver::request::is_env_name(name)
+        || !name.starts_with(|c: char| c.is_ascii_alphabetic())
+        || name.parse::<VersionRequest>().is_ok()
+    {
+        return Err(crate::error::usage(
+            format!("`{name}` cannot name an environment"),
+            "use a name that starts with a letter and holds only letters, digits, `-`, `_` and `.`, and is not a version (`webapp`, `data-tools`)",
+        ));
+    }
+    Ok(app.home().envs().join(name))
+}
+
 /// `pyman venv --list`: every venv pyman knows, one per line.
 fn list(app: &App) -> Result<ExitCode> {
     let today = crate::support_status::today(app);
@@ -163,9 +178,15 @@ fn list(app: &App) -> Result<ExitCode> {
                     .unwrap_or_default()
             ));
         }
+        let kind = if k.default {
+            "default"
+        } else if k.info.root.starts_with(app.home().envs()) {
+            "named"
+        } else {
+            "project"
+        };
         app.printer.data(format!(
-            "{}  {}  Python {version}  ({})",
-            if k.default { "default" } else { "project" },
+            "{kind}  {}  Python {version}  ({})",
             k.info.root.display(),
             notes.join("; ")
         ));

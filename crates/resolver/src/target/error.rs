@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::hint::Hint;
 use crate::home::HomeError;
 use crate::inventory::InventoryError;
-use crate::request::VersionRequest;
+use crate::request::{EnvName, VersionRequest};
 use crate::selection::SelectError;
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +34,31 @@ pub enum TargetError {
     },
     #[error("the interpreter `{}` does not exist ({reason})", path.display())]
     PathMissing { path: PathBuf, reason: String },
+    #[error("`{}` is {what}, not a Python interpreter ({reason})", path.display())]
+    PathNotInterpreter {
+        path: PathBuf,
+        what: String,
+        reason: String,
+    },
+    #[error("no environment named `{name}` exists ({reason}): pyman looked in `{}`{}", home_envs.display(), pyenv_root.as_ref().map_or_else(String::new, |r| format!(" and pyenv's `{}`", r.join("versions").display())))]
+    EnvNotFound {
+        name: EnvName,
+        reason: String,
+        pyenv_root: Option<PathBuf>,
+        home_envs: PathBuf,
+    },
+    #[error("the environment `{name}` at `{}` has no `python` ({reason}); its interpreter may be gone", root.display())]
+    EnvBroken {
+        name: EnvName,
+        root: PathBuf,
+        reason: String,
+    },
+    #[error("`{name}` would install into Python {version} itself (`{}`): Python 2 has no `venv` module, so pyman gives it no default venv", interpreter.display())]
+    Python2Pip {
+        name: String,
+        interpreter: PathBuf,
+        version: String,
+    },
     #[error(
         "no system Python (`python3`, `python`) found on `PATH` outside shims for the `system` selection ({reason})"
     )]
@@ -91,6 +116,20 @@ impl Hint for TargetError {
             }
             TargetError::PathMissing { .. } => {
                 "fix the path, or pin an installed version with `pyman pin 3.12`".to_string()
+            }
+            TargetError::PathNotInterpreter { .. } => {
+                "give the path of the interpreter itself (for example `/opt/python/bin/python3`), or pin a version with `pyman pin 3.12`".to_string()
+            }
+            TargetError::EnvNotFound { name, .. } => format!(
+                "create it with `pyman venv --name {0} --python 3.12`, or write a version such as `3.12` in place of `{name}`",
+                name.name
+            ),
+            TargetError::EnvBroken { name, .. } => format!(
+                "rebuild it with `pyman venv --name {} --recreate --python 3.12`, or pin a version instead",
+                name.name
+            ),
+            TargetError::Python2Pip { .. } => {
+                "make a virtualenv for it (`pyenv virtualenv 2.7.18 NAME`, or `virtualenv -p python2.7 .venv`) and select it by writing its name or path in `.python-version`".to_string()
             }
             TargetError::SystemNotFound { .. } => {
                 "install a system Python, or pin a version with `pyman pin 3.12`".to_string()

@@ -10,7 +10,7 @@ use crate::inventory::{Interpreter, Inventory};
 use crate::platform::BIN_DIR;
 use crate::request::VersionRequest;
 use crate::selection::{Selection, SelectionSource, select};
-use crate::venv::{PROJECT_VENV, VenvInfo, default_venv_dir, read_venv};
+use crate::venv::{PROJECT_VENV, default_venv_dir, read_venv};
 
 mod error;
 mod names;
@@ -100,6 +100,9 @@ impl FileId {
 pub enum TargetKind {
     /// The project's `.venv`, next to the file that made the selection.
     ProjectVenv,
+    /// A named environment a version file selects: pyman's
+    /// (`pyman venv --name`) or pyenv-virtualenv's.
+    NamedEnv,
     /// The interpreter's default venv in `$PYMAN_HOME/venvs`.
     DefaultVenv,
     /// The interpreter's own folder.
@@ -115,6 +118,7 @@ impl TargetKind {
     pub fn as_str(self) -> &'static str {
         match self {
             TargetKind::ProjectVenv => "project venv",
+            TargetKind::NamedEnv => "named environment",
             TargetKind::DefaultVenv => "default venv",
             TargetKind::Interpreter => "interpreter",
             TargetKind::System => "system",
@@ -127,8 +131,12 @@ impl TargetKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub executable: PathBuf,
-    /// Its inventory entry; `None` for `system` and paths pyman does not know.
+    /// Its inventory entry; `None` for `system` and paths pyman does not
+    /// know. For an environment, the interpreter it was built from.
     pub installed: Option<Interpreter>,
+    /// The environment the selection names (a named environment, a bare
+    /// `.venv`, a path to a venv's `python`): commands run from it.
+    pub env: Option<PathBuf>,
 }
 
 impl Resolved {
@@ -177,18 +185,34 @@ pub fn resolve(
             Ok(Resolved {
                 installed: inventory.by_executable(&executable).cloned(),
                 executable,
+                env: None,
             })
         }
         VersionRequest::Path(path) => {
-            if !is_executable(ctx, path) {
-                return Err(TargetError::PathMissing {
-                    path: path.clone(),
+            let executable = interpreter_at(ctx, path, selection)?;
+            Ok(resolved_at(executable, inventory))
+        }
+        VersionRequest::Env(name) => {
+            let root = crate::pyenv::find_env(&ctx.env, &ctx.home, name).ok_or_else(|| {
+                TargetError::EnvNotFound {
+                    name: name.clone(),
                     reason: selection.source.reason(),
-                });
-            }
+                    pyenv_root: crate::pyenv::root(&ctx.env),
+                    home_envs: ctx.home.envs(),
+                }
+            })?;
+            let bin = root.join(BIN_DIR);
+            let executable = find_in(ctx, &bin, &["python", "python3"]).ok_or_else(|| {
+                TargetError::EnvBroken {
+                    name: name.clone(),
+                    root: root.clone(),
+                    reason: selection.source.reason(),
+                }
+            })?;
             Ok(Resolved {
-                executable: path.clone(),
-                installed: inventory.by_executable(path).cloned(),
+                executable,
+                installed: base_of(&root, inventory),
+                env: Some(root),
             })
         }
         request => inventory
@@ -196,12 +220,75 @@ pub fn resolve(
             .map(|i| Resolved {
                 executable: i.executable.clone(),
                 installed: Some(i.clone()),
+                env: None,
             })
             .ok_or_else(|| TargetError::NotInstalled {
                 request: request.clone(),
                 reason: selection.source.reason(),
             }),
     }
+}
+
+/// The interpreter a path request names: the file, or in a folder (a
+/// prefix, a venv, a `bin`) its `python3`; each way it is not one said.
+fn interpreter_at(ctx: &Context, path: &Path, selection: &Selection) -> Result<PathBuf, TargetError> {
+    let not = |what: &str| TargetError::PathNotInterpreter {
+        path: path.to_path_buf(),
+        what: what.to_string(),
+        reason: selection.source.reason(),
+    };
+    match fs::metadata(path) {
+        Err(_) => Err(TargetError::PathMissing {
+            path: path.to_path_buf(),
+            reason: selection.source.reason(),
+        }),
+        Ok(md) if md.is_dir() => {
+            let exe = crate::platform::EXE_SUFFIX;
+            let inside = [
+                format!("bin/python3{exe}"),
+                format!("bin/python{exe}"),
+                format!("Scripts/python{exe}"),
+                format!("python{exe}"),
+                format!("python3{exe}"),
+            ];
+            inside
+                .iter()
+                .map(|rel| path.join(rel))
+                .find(|p| is_executable(ctx, p))
+                .ok_or_else(|| {
+                    not("a folder with no Python interpreter in it (looked for `bin/python3`, `bin/python` and `python`)")
+                })
+        }
+        Ok(_) if !is_executable(ctx, path) => Err(not("a file that is not executable")),
+        Ok(_) => Ok(path.to_path_buf()),
+    }
+}
+
+/// An interpreter at a path: known to the inventory, or a venv's `python`
+/// (then the venv is the environment, its interpreter the one it was built from).
+fn resolved_at(executable: PathBuf, inventory: &Inventory) -> Resolved {
+    let installed = inventory.by_executable(&executable).cloned();
+    let env = executable
+        .parent()
+        .and_then(Path::parent)
+        .filter(|root| root.join("pyvenv.cfg").is_file())
+        .map(Path::to_path_buf);
+    let installed = installed.or_else(|| env.as_deref().and_then(|r| base_of(r, inventory)));
+    Resolved {
+        executable,
+        installed,
+        env,
+    }
+}
+
+/// The inventory's entry for the interpreter a venv was built from.
+fn base_of(root: &Path, inventory: &Inventory) -> Option<Interpreter> {
+    let info = read_venv(root).ok().flatten()?;
+    inventory
+        .interpreters
+        .iter()
+        .find(|i| info.built_from(i.bin_dir()))
+        .cloned()
 }
 
 /// Finds what a shim named `name` runs in `ctx`.
@@ -219,17 +306,30 @@ pub fn find_target(ctx: &Context, name: &str) -> Result<Target, TargetError> {
             if let Some(Err(e @ TargetError::Select(_))) = selected {
                 return Err(e);
             }
-            let interp = inventory
-                .newest_minor(major, minor)
-                .ok_or_else(|| TargetError::MinorNotInstalled {
-                    name: name.to_string(),
-                    major,
-                    minor,
-                })?
-                .clone();
+            // A version the file lists further down answers for its minor
+            // (`3.12.1` then `3.11.7`: `python3.11` is 3.11.7), as with pyenv.
+            let listed = selection
+                .iter()
+                .flat_map(|s| s.others.iter().map(move |r| (s, r)))
+                .find(|(_, r)| r.minor() == Some((major, minor)));
+            let interp = match listed {
+                Some((s, r)) => inventory.best(r).ok_or_else(|| TargetError::NotInstalled {
+                    request: r.clone(),
+                    reason: s.source.reason(),
+                })?,
+                None => inventory.newest_minor(major, minor).ok_or_else(|| {
+                    TargetError::MinorNotInstalled {
+                        name: name.to_string(),
+                        major,
+                        minor,
+                    }
+                })?,
+            }
+            .clone();
             let resolved = Resolved {
                 executable: interp.executable.clone(),
                 installed: Some(interp),
+                env: None,
             };
             return lookup(ctx, name, None, resolved, &inventory);
         }
@@ -237,10 +337,8 @@ pub fn find_target(ctx: &Context, name: &str) -> Result<Target, TargetError> {
 
     // Nothing selected: the system's Python, as pyenv does (a pin is the way
     // to choose another), with the same protection as any interpreter.
-    let selection = selection.unwrap_or(Selection {
-        request: VersionRequest::System,
-        source: SelectionSource::Fallback,
-    });
+    let selection = selection
+        .unwrap_or_else(|| Selection::new(VersionRequest::System, SelectionSource::Fallback));
     let resolved = resolve(ctx, &selection, &inventory)?;
     lookup(ctx, name, Some(selection), resolved, &inventory)
 }
@@ -259,10 +357,10 @@ fn lookup(
     let owned_names = interpreter_names(name, version);
     let names: Vec<&str> = owned_names.iter().map(String::as_str).collect();
     let mut searched = Vec::new();
-    let target = |program, kind, venv: Option<&VenvInfo>, selection| Target {
+    let target = |program, kind, venv: Option<&Path>, selection| Target {
         program,
         kind,
-        venv: venv.map(|v| v.root.clone()),
+        venv: venv.map(Path::to_path_buf),
         selection,
         interpreter: resolved.clone(),
         missing_default_venv: None,
@@ -274,6 +372,25 @@ fn lookup(
     // pip stays out of it: managed interpreters carry the PEP 668 marker and
     // the shim sets `PIP_REQUIRE_VIRTUALENV` for any other (docs/shims.md).
     let versioned = name.starts_with("python") && minor_in_name(name).is_some();
+
+    // 0. The environment the selection names is where every command runs
+    // from (pyenv-virtualenv's way): its own, or the error that says so.
+    if let Some(root) = &resolved.env {
+        let bin = root.join(BIN_DIR);
+        if let Some(p) = find_in(ctx, &bin, &names) {
+            let kind = match selection.as_ref().map(|s| &s.source) {
+                Some(SelectionSource::Venv { .. }) => TargetKind::ProjectVenv,
+                _ => TargetKind::NamedEnv,
+            };
+            return Ok(target(p, kind, Some(root), selection));
+        }
+        return Err(TargetError::CommandNotFound {
+            name: name.to_string(),
+            where_: format!("environment `{}`", root.display()),
+            elsewhere: elsewhere(ctx, name, inventory, std::slice::from_ref(&bin)),
+            searched: vec![bin],
+        });
+    }
 
     // 1. The project's venv, when it was built from the selected interpreter
     // (or from another one that satisfies the selection and still exists).
@@ -311,7 +428,7 @@ fn lookup(
             }
             let bin = venv.bin_dir();
             if let Some(p) = find_in(ctx, &bin, &names) {
-                return Ok(target(p, TargetKind::ProjectVenv, Some(&venv), selection));
+                return Ok(target(p, TargetKind::ProjectVenv, Some(&venv.root), selection));
             }
             searched.push(bin);
         }
@@ -320,13 +437,23 @@ fn lookup(
     // 2. The interpreter's default venv: every interpreter has one, made on
     // first need, so packages installed outside projects never land in it.
     let mut missing_default_venv = None;
-    if !versioned && !is_venv_interpreter(&resolved) {
+    // Python 2 has no `venv` module: no default venv, and pip is refused below.
+    let python2 = resolved
+        .installed
+        .as_ref()
+        .is_some_and(|i| i.version.major == 2);
+    if !versioned && !python2 && !is_venv_interpreter(&resolved) {
         let root = default_venv_dir(&ctx.home, resolved.installed.as_ref(), &resolved.executable);
         match read_venv(&root) {
             Ok(Some(venv)) if venv.built_from(resolved.bin_dir()) => {
                 let bin = venv.bin_dir();
                 if let Some(p) = find_in(ctx, &bin, &names) {
-                    return Ok(target(p, TargetKind::DefaultVenv, Some(&venv), selection));
+                    return Ok(target(
+                        p,
+                        TargetKind::DefaultVenv,
+                        Some(&venv.root),
+                        selection,
+                    ));
                 }
                 searched.push(bin);
             }
@@ -341,7 +468,7 @@ fn lookup(
             _ => {}
         }
     }
-    let target = |program, kind, venv: Option<&VenvInfo>, selection| Target {
+    let target = |program, kind, venv: Option<&Path>, selection| Target {
         missing_default_venv: missing_default_venv.clone(),
         ..target(program, kind, venv, selection)
     };
@@ -358,6 +485,17 @@ fn lookup(
         }
         searched.push(PathBuf::from("$PATH"));
     } else {
+        if python2 && name.starts_with("pip") {
+            return Err(TargetError::Python2Pip {
+                name: name.to_string(),
+                interpreter: resolved.executable.clone(),
+                version: resolved
+                    .installed
+                    .as_ref()
+                    .map(Interpreter::version_string)
+                    .unwrap_or_default(),
+            });
+        }
         for dir in interpreter_dirs(resolved.bin_dir()) {
             if let Some(p) = find_in(ctx, &dir, &names) {
                 return Ok(target(p, TargetKind::Interpreter, None, selection));
@@ -381,8 +519,9 @@ fn lookup(
 /// An "interpreter" that is itself a venv's python (a path pin into a
 /// venv): it needs no default venv of its own.
 fn is_venv_interpreter(resolved: &Resolved) -> bool {
-    resolved.installed.is_none()
-        && resolved
+    resolved.env.is_some()
+        || resolved.installed.is_none()
+            && resolved
             .bin_dir()
             .parent()
             .is_some_and(|p| p.join("pyvenv.cfg").is_file())
@@ -414,6 +553,7 @@ pub fn find_target_or_next(ctx: &Context, name: &str) -> Result<Target, TargetEr
             interpreter: Resolved {
                 executable: program.clone(),
                 installed: None,
+                env: None,
             },
             program,
             kind: TargetKind::FallThrough,

@@ -1,0 +1,67 @@
+//! What pyenv made, read where pyman adopts it without changing a file:
+//! pyenv's root, its global `version` file (`pyenv global`) and
+//! pyenv-virtualenv's environments. pyman never writes into any of them.
+
+use std::path::{Path, PathBuf};
+
+use crate::env::{self, Env};
+use crate::home::PymanHome;
+use crate::platform::BIN_DIR;
+use crate::request::EnvName;
+
+/// `$PYENV_ROOT`, else `~/.pyenv`.
+pub fn root(env: &Env) -> Option<PathBuf> {
+    env.non_empty(env::PYENV_ROOT)
+        .map(PathBuf::from)
+        .or_else(|| home_dir(env).map(|h| h.join(".pyenv")))
+}
+
+fn home_dir(env: &Env) -> Option<PathBuf> {
+    env.non_empty(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
+        .map(PathBuf::from)
+}
+
+/// `$PYENV_ROOT/version`, which `pyenv global` writes.
+pub fn global_version_file(env: &Env) -> Option<PathBuf> {
+    root(env).map(|r| r.join("version"))
+}
+
+/// Where an environment of this name lives, first found: pyman's own
+/// (`$PYMAN_HOME/envs/NAME`), then pyenv-virtualenv's link
+/// `$PYENV_ROOT/versions/NAME`, then `$PYENV_ROOT/versions/*/envs/NAME`.
+/// The long form `3.12.1/envs/NAME` names its one place.
+pub fn find_env(env: &Env, home: &PymanHome, name: &EnvName) -> Option<PathBuf> {
+    let versions = root(env).map(|r| r.join("versions"));
+    if let Some(version) = &name.version {
+        let dir = versions?.join(version).join("envs").join(&name.name);
+        return is_env(&dir).then_some(dir);
+    }
+    let own = home.envs().join(&name.name);
+    if is_env(&own) {
+        return Some(own);
+    }
+    let versions = versions?;
+    let link = versions.join(&name.name);
+    if is_env(&link) {
+        return Some(link);
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&versions)
+        .ok()?
+        .flatten()
+        .map(|e| e.path().join("envs").join(&name.name))
+        .filter(|d| is_env(d))
+        .collect();
+    // Deterministic when two versions hold an env of one name (pyenv
+    // itself goes by its link, checked above): the last in name order.
+    found.sort();
+    found.pop()
+}
+
+/// A venv (`pyvenv.cfg`), or an old virtualenv with only `bin/python`.
+pub fn is_env(dir: &Path) -> bool {
+    dir.join("pyvenv.cfg").is_file()
+        || dir
+            .join(BIN_DIR)
+            .join(format!("python{}", crate::platform::EXE_SUFFIX))
+            .is_file()
+}
