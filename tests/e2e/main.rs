@@ -5,6 +5,7 @@
 // Test support code: a failed setup step should panic with its cause.
 #![allow(clippy::unwrap_used, clippy::print_stderr, clippy::disallowed_methods)]
 
+mod adopt;
 mod clean;
 mod common;
 mod fixtures;

@@ -185,8 +185,14 @@ fn broken_version_files_name_file_and_line_and_never_fall_through() {
     let ctx = TestContext::new();
     ctx.pyman("", &["pin", "--global", "3"]).ok();
     let cases: &[(&str, &[u8], &str, i32)] = &[
-        ("venvname", b"\nmyproject-env\n", "line 2", 2),
-        ("pyenvvenv", b"3.10.4/envs/foo\n", "pyman pin 3.10.4", 2),
+        // Environment names that exist nowhere (tests/e2e/adopt.rs runs real ones).
+        ("venvname", b"\nmyproject-env\n", "line 2", 1),
+        (
+            "pyenvvenv",
+            b"3.10.4/envs/foo\n",
+            "no environment named `3.10.4/envs/foo`",
+            1,
+        ),
         (
             "conda",
             b"miniforge3-22.11.1-4/envs/test\n",

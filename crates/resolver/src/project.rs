@@ -42,9 +42,7 @@ pub fn read_candidate(path: &Path, kind: FileKind) -> Result<Option<Found>, Vers
         FileKind::PythonVersion
         | FileKind::PythonVersions
         | FileKind::Global
-        | FileKind::PyenvGlobal => {
-            Some(parse_version_file(path, &text)?)
-        }
+        | FileKind::PyenvGlobal => Some(parse_version_file(path, &text)?),
     };
     Ok(request.map(|request| Found {
         path: path.to_path_buf(),

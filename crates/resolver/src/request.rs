@@ -79,7 +79,9 @@ pub enum RequestError {
     EnvironmentName { input: String },
     #[error("`{input}` asks for the latest Python, which is not a version pyman can pin")]
     Latest { input: String },
-    #[error("`{input}` asks for a free-threaded build, and free-threaded builds exist from Python 3.13")]
+    #[error(
+        "`{input}` asks for a free-threaded build, and free-threaded builds exist from Python 3.13"
+    )]
     NoFreethreaded { input: String },
     #[error("`{input}` asks for a {variant} build, which pyman does not install")]
     UnsupportedVariant {
@@ -289,12 +291,11 @@ fn parse_with(input: &str, env_names: bool) -> Result<VersionRequest, RequestErr
         return Ok(VersionRequest::Any);
     }
 
-    let (version_part, variant) = split_variant(version_part).map_err(|variant| {
-        RequestError::UnsupportedVariant {
+    let (version_part, variant) =
+        split_variant(version_part).map_err(|variant| RequestError::UnsupportedVariant {
             input: owned(),
             variant,
-        }
-    })?;
+        })?;
     // Dotless, as in wheel tags and uv: `312` is 3.12, `27` is 2.7, `313rc4` is 3.13.0rc4.
     let digits = version_part.bytes().take_while(u8::is_ascii_digit).count();
     let release = if digits > 1 && !version_part.contains('.') {
@@ -429,7 +430,9 @@ fn starts_with_operator(s: &str) -> bool {
 fn classify_unknown(s: &str) -> RequestError {
     let first = s.chars().next().unwrap_or(' ');
     // `cpython-3.12-linux-x86_64-gnu-extra` holds a version: a bad request, not a name.
-    let holds_version = s.split(['-', '@']).any(|part| parse_release(part).is_some());
+    let holds_version = s
+        .split(['-', '@'])
+        .any(|part| parse_release(part).is_some());
     let looks_like_name = first.is_ascii_alphabetic()
         && !holds_version
         && s.chars()
@@ -583,7 +586,10 @@ impl VersionRequest {
                     && (set.contains(version)
                         || version.is_prerelease()
                             && !set.mentions_prerelease()
-                            && set.contains(&Version { pre: None, ..*version }))
+                            && set.contains(&Version {
+                                pre: None,
+                                ..*version
+                            }))
             }
             VersionRequest::Any => variant == Variant::Default,
             VersionRequest::System | VersionRequest::Path(_) | VersionRequest::Env(_) => false,
@@ -623,15 +629,16 @@ impl VersionRequest {
         let judged = |r: &VersionRequest| {
             matches!(
                 r,
-                VersionRequest::Version { .. } | VersionRequest::Specifiers(..) | VersionRequest::Any
+                VersionRequest::Version { .. }
+                    | VersionRequest::Specifiers(..)
+                    | VersionRequest::Any
             )
         };
         if !judged(self) || !judged(other) {
             return true;
         }
-        let both = |v: &Version| {
-            self.matches(v, self.variant()) && other.matches(v, self.variant())
-        };
+        let both =
+            |v: &Version| self.matches(v, self.variant()) && other.matches(v, self.variant());
         if let VersionRequest::Version { release, .. } = self
             && let (Some(minor), Some(patch)) = (release.minor, release.patch)
         {

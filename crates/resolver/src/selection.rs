@@ -41,7 +41,11 @@ impl fmt::Display for SelectionSource {
                 write!(f, "{}:{line} (global default)", path.display())
             }
             SelectionSource::Venv { root } => {
-                write!(f, "{} (the project's venv; no version file)", root.display())
+                write!(
+                    f,
+                    "{} (the project's venv; no version file)",
+                    root.display()
+                )
             }
             SelectionSource::PyenvGlobal { path, line } => {
                 write!(f, "{}:{line} (pyenv's global default)", path.display())
@@ -66,10 +70,9 @@ impl SelectionSource {
                 "selected by the venv `{}` (no version file up the tree)",
                 root.display()
             ),
-            SelectionSource::PyenvGlobal { path, line } => format!(
-                "pyenv's global default in `{}` line {line}",
-                path.display()
-            ),
+            SelectionSource::PyenvGlobal { path, line } => {
+                format!("pyenv's global default in `{}` line {line}", path.display())
+            }
             SelectionSource::Fallback => {
                 "nothing is pinned here, so the system's Python is used".to_string()
             }
@@ -256,7 +259,13 @@ fn env_selection(env: &Env) -> Option<Result<Selection, SelectError>> {
 /// requires `>=3.11`), searched from the selection's project up. For
 /// `pyman current`, `doctor` and `pin`; the shim does not pay for it.
 pub fn requires_python_conflict(selection: &Selection) -> Option<Found> {
-    if matches!(selection.source, SelectionSource::File { kind: FileKind::Pyproject, .. }) {
+    if matches!(
+        selection.source,
+        SelectionSource::File {
+            kind: FileKind::Pyproject,
+            ..
+        }
+    ) {
         return None;
     }
     let dir = selection.project_dir()?;

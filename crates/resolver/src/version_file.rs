@@ -249,7 +249,11 @@ pub fn parse_version_file(path: &Path, text: &str) -> Result<FileRequest, Versio
     // its own `python3.X`.
     // Further words are kept when they are versions and, as pyenv does,
     // ignored otherwise (`3.3.5 2.7.6 hi`).
-    let version = |w: &str| parse_line(w).ok().filter(|r| !matches!(r, VersionRequest::Env(_)));
+    let version = |w: &str| {
+        parse_line(w)
+            .ok()
+            .filter(|r| !matches!(r, VersionRequest::Env(_)))
+    };
     let mut rest = None;
     let request = match parse_line(content) {
         Ok(r) => r,
@@ -565,7 +569,11 @@ mod tests {
         assert_eq!(others, ["3.11.7"]);
         let r = read("3.12.1 3.11.7 # two\n3.10.13\nnot/a/version\n");
         let others: Vec<String> = r.others.iter().map(ToString::to_string).collect();
-        assert_eq!(others, ["3.11.7", "3.10.13"], "an unreadable later line is ignored");
+        assert_eq!(
+            others,
+            ["3.11.7", "3.10.13"],
+            "an unreadable later line is ignored"
+        );
         assert_eq!(read("3.12\n").others, Vec::<VersionRequest>::new());
         // Not names: a pasted command, a conda env, a path.
         for bad in ["echo 3.11", "anaconda3-2023.03", "./venv", "3.12.x", "-x"] {

@@ -3,6 +3,12 @@
 //! its source, run against pyman's resolver on a pyenv root these tests
 //! build. Where pyman deliberately differs, the case says so.
 
+// Test code: a failed setup step should panic with its cause.
+#![allow(
+    clippy::unwrap_used,
+    clippy::disallowed_methods,
+    clippy::type_complexity
+)]
 #![cfg(unix)]
 
 use std::fs;
@@ -23,11 +29,31 @@ fn version_file_read() {
         ("ignores leading spaces", "  3.3.5\n", Ok(("3.3.5", &[]))),
         // pyenv reads only the first word of a line; pyman keeps the others
         // as further versions (they answer for their `python3.X`).
-        ("reads only the first word from file", "3.3.5 2.7.6\n", Ok(("3.3.5", &["2.7.6"]))),
-        ("loads *not* only the first line in file", "2.7.6 one\n3.3.5 two\n", Ok(("2.7.6", &["3.3.5"]))),
-        ("loads *not* only the first line in file", "2.7.6\n3.3.5\n", Ok(("2.7.6", &["3.3.5"]))),
-        ("ignores leading blank lines", "\n3.3.5\n", Ok(("3.3.5", &[]))),
-        ("handles the file with no trailing newline", "2.7.6", Ok(("2.7.6", &[]))),
+        (
+            "reads only the first word from file",
+            "3.3.5 2.7.6\n",
+            Ok(("3.3.5", &["2.7.6"])),
+        ),
+        (
+            "loads *not* only the first line in file",
+            "2.7.6 one\n3.3.5 two\n",
+            Ok(("2.7.6", &["3.3.5"])),
+        ),
+        (
+            "loads *not* only the first line in file",
+            "2.7.6\n3.3.5\n",
+            Ok(("2.7.6", &["3.3.5"])),
+        ),
+        (
+            "ignores leading blank lines",
+            "\n3.3.5\n",
+            Ok(("3.3.5", &[])),
+        ),
+        (
+            "handles the file with no trailing newline",
+            "2.7.6",
+            Ok(("2.7.6", &[])),
+        ),
         ("ignores carriage returns", "3.3.5\r\n", Ok(("3.3.5", &[]))),
         (
             "skips comment lines",
@@ -38,18 +64,46 @@ fn version_file_read() {
         // pyenv skips `../*` with a warning and reads on; pyman refuses the
         // file: a path climbing out is never a selection.
         ("skips glob path traversal", "../*\n3.9.3\n", Err(())),
-        ("skips relative paths that lead outside of versions", "../3.10.3/envs/test", Err(())),
+        (
+            "skips relative paths that lead outside of versions",
+            "../3.10.3/envs/test",
+            Err(()),
+        ),
         // pyenv allows `3.10.3/envs/../test` when it stays inside; pyman
         // takes environment names without `..`.
-        ("allows relative paths that exist and stay within versions", "3.10.3/envs/../test", Err(())),
-        ("probe: a trailing comment", "3.12 # comment\n", Ok(("3.12", &[]))),
+        (
+            "allows relative paths that exist and stay within versions",
+            "3.10.3/envs/../test",
+            Err(()),
+        ),
+        (
+            "probe: a trailing comment",
+            "3.12 # comment\n",
+            Ok(("3.12", &[])),
+        ),
         ("probe: tabs", "\t3.12\t3.11\n", Ok(("3.12", &["3.11"]))),
-        ("probe: CRLF lines", "3.12\r\n3.11\r\n", Ok(("3.12", &["3.11"]))),
+        (
+            "probe: CRLF lines",
+            "3.12\r\n3.11\r\n",
+            Ok(("3.12", &["3.11"])),
+        ),
         ("probe: whitespace only", "   \n\t\n", Err(())),
         ("probe: comments only", "#3.12\n", Err(())),
-        ("probe: python- prefix and system", "python-3.12\nsystem\n", Ok(("3.12", &["system"]))),
-        ("probe: blank lines between", "3.12\n\n\n3.11", Ok(("3.12", &["3.11"]))),
-        ("probe: an env's long form", "3.10.3/envs/test\n", Ok(("3.10.3/envs/test", &[]))),
+        (
+            "probe: python- prefix and system",
+            "python-3.12\nsystem\n",
+            Ok(("3.12", &["system"])),
+        ),
+        (
+            "probe: blank lines between",
+            "3.12\n\n\n3.11",
+            Ok(("3.12", &["3.11"])),
+        ),
+        (
+            "probe: an env's long form",
+            "3.10.3/envs/test\n",
+            Ok(("3.10.3/envs/test", &[])),
+        ),
     ];
     let path = Path::new("/p/.python-version");
     let mut failures = Vec::new();
@@ -64,7 +118,9 @@ fn version_file_read() {
             _ => false,
         };
         if !ok {
-            failures.push(format!("pyenv version-file-read.bats {test:?}: {text:?} gave {got:?}"));
+            failures.push(format!(
+                "pyenv version-file-read.bats {test:?}: {text:?} gave {got:?}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -89,7 +145,11 @@ impl Root {
                 None => (*v, Variant::Default),
             };
             let version: Version = number.parse().unwrap();
-            let exe = if version.major == 2 { "python" } else { "python3" };
+            let exe = if version.major == 2 {
+                "python"
+            } else {
+                "python3"
+            };
             let executable = root.exe(&format!("pyenv/versions/{v}/bin/{exe}"));
             interpreters.push(Interpreter {
                 key: install_key(&version, variant, "linux-x86_64-gnu"),
@@ -125,7 +185,10 @@ impl Root {
 
     fn ctx(&self, pyman_python: Option<&str>) -> Context {
         let mut pairs = vec![
-            ("PYENV_ROOT".to_string(), self.dir.join("pyenv").into_os_string()),
+            (
+                "PYENV_ROOT".to_string(),
+                self.dir.join("pyenv").into_os_string(),
+            ),
             ("HOME".to_string(), self.dir.join("home").into_os_string()),
             ("PATH".to_string(), "/nonexistent".into()),
         ];
@@ -216,9 +279,14 @@ fn which() {
     // "executable found in other versions": pyman's error lists them too.
     match find_target(&ctx("2.7"), "py.test") {
         Err(e @ TargetError::CommandNotFound { .. }) => {
-            let TargetError::CommandNotFound { elsewhere, .. } = &e else { unreachable!() };
+            let TargetError::CommandNotFound { elsewhere, .. } = &e else {
+                unreachable!()
+            };
             assert_eq!(elsewhere.len(), 2, "{e}");
-            assert!(pyman_resolver::Hint::hint(&e).unwrap().contains("3.4.2"), "{e}");
+            assert!(
+                pyman_resolver::Hint::hint(&e).unwrap().contains("3.4.2"),
+                "{e}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -235,7 +303,10 @@ fn which() {
     assert_eq!(t.program, r.dir.join("pyenv/versions/3.4.2/bin/python3"));
     // ...and each listed version answers for its own `python2.7`/`python3.X`.
     let t = find_target(&none, "python2.7");
-    assert!(t.is_ok() || matches!(t, Err(TargetError::CommandNotFound { .. })), "{t:?}");
+    assert!(
+        t.is_ok() || matches!(t, Err(TargetError::CommandNotFound { .. })),
+        "{t:?}"
+    );
     // pyman: Python 2 has no venv module, so its pip is refused outside a virtualenv.
     r.exe("pyenv/versions/2.7.18/bin/pip");
     assert!(matches!(
@@ -253,10 +324,21 @@ fn latest() {
         r.version(Some(prefix))
     };
     assert_eq!(best("4", &["4.5.6"]).as_deref(), Ok("4.5.6"));
-    assert!(best("3.8", &["3.5.6", "3.10.8"]).unwrap_err().contains("not installed"));
-    assert_eq!(best("3", &["2.7.18", "3.5.6", "3.10.8", "3.10.6"]).as_deref(), Ok("3.10.8"));
+    assert!(
+        best("3.8", &["3.5.6", "3.10.8"])
+            .unwrap_err()
+            .contains("not installed")
+    );
     assert_eq!(
-        best("3.8", &["3.8.5a2", "3.8.5b3", "3.8.5rc2", "3.8.5t", "3.8.1"]).as_deref(),
+        best("3", &["2.7.18", "3.5.6", "3.10.8", "3.10.6"]).as_deref(),
+        Ok("3.10.8")
+    );
+    assert_eq!(
+        best(
+            "3.8",
+            &["3.8.5a2", "3.8.5b3", "3.8.5rc2", "3.8.5t", "3.8.1"]
+        )
+        .as_deref(),
         Ok("3.8.1")
     );
     assert_eq!(

@@ -3,6 +3,13 @@
 //! interpreter from pyman. Where pyman deliberately reads a form another
 //! way, the case says so (and docs/version-files.md, "Coming from uv").
 
+// Test code: a failed setup step should panic with its cause.
+#![allow(
+    clippy::unwrap_used,
+    clippy::disallowed_methods,
+    clippy::type_complexity
+)]
+
 use pyman_resolver::request::{RequestError, parse_line};
 use pyman_resolver::{Variant, Version, VersionRequest};
 
@@ -12,116 +19,460 @@ type Expect = Result<&'static str, &'static str>;
 
 const CASES: &[(&str, &str, Expect)] = &[
     // crates/uv-python/src/discovery.rs: interpreter_request_from_str
-    ("discovery.rs:interpreter_request_from_str", "any", Ok("any")),
-    ("discovery.rs:interpreter_request_from_str", "default", Ok("any")),
-    ("discovery.rs:interpreter_request_from_str", "3.12", Ok("3.12")),
-    ("discovery.rs:interpreter_request_from_str", ">=3.12", Ok(">=3.12")),
-    ("discovery.rs:interpreter_request_from_str", ">=3.12,<3.13", Ok(">=3.12, <3.13")),
-    ("discovery.rs:interpreter_request_from_str", "3.13.0a1", Ok("3.13.0a1")),
-    ("discovery.rs:interpreter_request_from_str", "3.13.0b5", Ok("3.13.0b5")),
-    ("discovery.rs:interpreter_request_from_str", "3.13.0rc1", Ok("3.13.0rc1")),
-    ("discovery.rs:interpreter_request_from_str", "3.13.1rc1", Ok("3.13.1rc1")),
-    ("discovery.rs:interpreter_request_from_str", "3rc1", Err("not a valid")),
-    ("discovery.rs:interpreter_request_from_str", "cpython", Ok("any")),
-    ("discovery.rs:interpreter_request_from_str", "cpython3.12.2", Ok("3.12.2")),
-    ("discovery.rs:interpreter_request_from_str", "cpython-3.13.2", Ok("3.13.2")),
-    ("discovery.rs:interpreter_request_from_str", "cpython-3.13.2-macos-aarch64-none", Ok("3.13.2")),
-    ("discovery.rs:interpreter_request_from_str", "any-3.13.2", Ok("3.13.2")),
-    ("discovery.rs:interpreter_request_from_str", "any-3.13.2-any-aarch64", Ok("3.13.2")),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "any",
+        Ok("any"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "default",
+        Ok("any"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "3.12",
+        Ok("3.12"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        ">=3.12",
+        Ok(">=3.12"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        ">=3.12,<3.13",
+        Ok(">=3.12, <3.13"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "3.13.0a1",
+        Ok("3.13.0a1"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "3.13.0b5",
+        Ok("3.13.0b5"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "3.13.0rc1",
+        Ok("3.13.0rc1"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "3.13.1rc1",
+        Ok("3.13.1rc1"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "3rc1",
+        Err("not a valid"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "cpython",
+        Ok("any"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "cpython3.12.2",
+        Ok("3.12.2"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "cpython-3.13.2",
+        Ok("3.13.2"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "cpython-3.13.2-macos-aarch64-none",
+        Ok("3.13.2"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "any-3.13.2",
+        Ok("3.13.2"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "any-3.13.2-any-aarch64",
+        Ok("3.13.2"),
+    ),
     // pyman installs CPython only; other implementations are said to be so.
-    ("discovery.rs:interpreter_request_from_str", "pypy", Err("PyPy")),
-    ("discovery.rs:interpreter_request_from_str", "pp", Err("PyPy")),
-    ("discovery.rs:interpreter_request_from_str", "graalpy", Err("GraalPy")),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "pypy",
+        Err("PyPy"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "pp",
+        Err("PyPy"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "graalpy",
+        Err("GraalPy"),
+    ),
     ("discovery.rs:interpreter_request_from_str", "cp", Ok("any")),
-    ("discovery.rs:interpreter_request_from_str", "pypy3.10", Err("PyPy")),
-    ("discovery.rs:interpreter_request_from_str", "pp310", Err("PyPy")),
-    ("discovery.rs:interpreter_request_from_str", "graalpy3.10", Err("GraalPy")),
-    ("discovery.rs:interpreter_request_from_str", "gp310", Err("GraalPy")),
-    ("discovery.rs:interpreter_request_from_str", "cp38", Ok("3.8")),
-    ("discovery.rs:interpreter_request_from_str", "pypy@3.10", Err("PyPy")),
-    ("discovery.rs:interpreter_request_from_str", "pypy310", Err("PyPy")),
-    ("discovery.rs:interpreter_request_from_str", "graalpy@3.10", Err("GraalPy")),
-    ("discovery.rs:interpreter_request_from_str", "graalpy310", Err("GraalPy")),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "pypy3.10",
+        Err("PyPy"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "pp310",
+        Err("PyPy"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "graalpy3.10",
+        Err("GraalPy"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "gp310",
+        Err("GraalPy"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "cp38",
+        Ok("3.8"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "pypy@3.10",
+        Err("PyPy"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "pypy310",
+        Err("PyPy"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "graalpy@3.10",
+        Err("GraalPy"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "graalpy310",
+        Err("GraalPy"),
+    ),
     // pyman takes absolute paths only (a version file is read from any folder).
-    ("discovery.rs:interpreter_request_from_str", "./foo", Err("relative path")),
-    ("discovery.rs:interpreter_request_from_str", "3.13t", Ok("3.13t")),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "./foo",
+        Err("relative path"),
+    ),
+    (
+        "discovery.rs:interpreter_request_from_str",
+        "3.13t",
+        Ok("3.13t"),
+    ),
     // discovery.rs: interpreter_request_to_canonical_string (pyman's canonical forms)
-    ("discovery.rs:interpreter_request_to_canonical_string", "313rc4", Ok("3.13.0rc4")),
-    ("discovery.rs:interpreter_request_to_canonical_string", "3.14.5rc1", Ok("3.14.5rc1")),
-    ("discovery.rs:interpreter_request_to_canonical_string", "cpython@3.12.2", Ok("3.12.2")),
+    (
+        "discovery.rs:interpreter_request_to_canonical_string",
+        "313rc4",
+        Ok("3.13.0rc4"),
+    ),
+    (
+        "discovery.rs:interpreter_request_to_canonical_string",
+        "3.14.5rc1",
+        Ok("3.14.5rc1"),
+    ),
+    (
+        "discovery.rs:interpreter_request_to_canonical_string",
+        "cpython@3.12.2",
+        Ok("3.12.2"),
+    ),
     // discovery.rs: version_request_from_str
     ("discovery.rs:version_request_from_str", "3", Ok("3")),
     ("discovery.rs:version_request_from_str", "3.12", Ok("3.12")),
-    ("discovery.rs:version_request_from_str", "3.12.1", Ok("3.12.1")),
-    ("discovery.rs:version_request_from_str", "1.foo.1", Err("not a valid")),
+    (
+        "discovery.rs:version_request_from_str",
+        "3.12.1",
+        Ok("3.12.1"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        "1.foo.1",
+        Err("not a valid"),
+    ),
     ("discovery.rs:version_request_from_str", "38", Ok("3.8")),
     ("discovery.rs:version_request_from_str", "312", Ok("3.12")),
     ("discovery.rs:version_request_from_str", "3100", Ok("3.100")),
-    ("discovery.rs:version_request_from_str", "3.13a1", Ok("3.13.0a1")),
-    ("discovery.rs:version_request_from_str", "313b1", Ok("3.13.0b1")),
-    ("discovery.rs:version_request_from_str", "3.13.0b2", Ok("3.13.0b2")),
-    ("discovery.rs:version_request_from_str", "3.13.0rc3", Ok("3.13.0rc3")),
-    ("discovery.rs:version_request_from_str", "3.14.5rc1", Ok("3.14.5rc1")),
-    ("discovery.rs:version_request_from_str", "3.12-dev", Err("not a valid")),
-    ("discovery.rs:version_request_from_str", "3.12+local", Err("not a valid")),
-    ("discovery.rs:version_request_from_str", "3.12.post0", Err("not a valid")),
-    ("discovery.rs:version_request_from_str", "31000", Err("not a valid")),
+    (
+        "discovery.rs:version_request_from_str",
+        "3.13a1",
+        Ok("3.13.0a1"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        "313b1",
+        Ok("3.13.0b1"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        "3.13.0b2",
+        Ok("3.13.0b2"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        "3.13.0rc3",
+        Ok("3.13.0rc3"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        "3.14.5rc1",
+        Ok("3.14.5rc1"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        "3.12-dev",
+        Err("not a valid"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        "3.12+local",
+        Err("not a valid"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        "3.12.post0",
+        Err("not a valid"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        "31000",
+        Err("not a valid"),
+    ),
     ("discovery.rs:version_request_from_str", "3t", Ok("3t")),
     ("discovery.rs:version_request_from_str", "313t", Ok("3.13t")),
-    ("discovery.rs:version_request_from_str", ">=3.13t", Ok(">=3.13t")),
-    ("discovery.rs:version_request_from_str", ">=3.12,<3.14t", Ok(">=3.12, <3.14t")),
-    ("discovery.rs:version_request_from_str", "3.13tt", Err("not a valid")),
-    ("discovery.rs:version_request_from_str", "3.12\u{b2}t", Err("not a valid")),
-    ("discovery.rs:version_request_from_str", "==3.12", Ok("3.12")),
-    ("discovery.rs:version_request_from_str", "==3.12.1", Ok("3.12.1")),
-    ("discovery.rs:version_request_from_specifiers", "==3.12.*", Ok("==3.12.*")),
-    ("discovery.rs:version_request_from_specifiers", ">=3.12,<3.14", Ok(">=3.12, <3.14")),
-    ("discovery.rs:test_try_split_prefix_and_version", "@3", Err("not a valid")),
-    ("discovery.rs:test_try_split_prefix_and_version", "python@3", Ok("3")),
-    ("discovery.rs:test_try_split_prefix_and_version", "python3notaversion", Err("environment")),
-    ("discovery.rs:intersects_requires_python_implementation_range", "cpython@>=3.12,<3.13", Ok(">=3.12, <3.13")),
+    (
+        "discovery.rs:version_request_from_str",
+        ">=3.13t",
+        Ok(">=3.13t"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        ">=3.12,<3.14t",
+        Ok(">=3.12, <3.14t"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        "3.13tt",
+        Err("not a valid"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        "3.12\u{b2}t",
+        Err("not a valid"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        "==3.12",
+        Ok("3.12"),
+    ),
+    (
+        "discovery.rs:version_request_from_str",
+        "==3.12.1",
+        Ok("3.12.1"),
+    ),
+    (
+        "discovery.rs:version_request_from_specifiers",
+        "==3.12.*",
+        Ok("==3.12.*"),
+    ),
+    (
+        "discovery.rs:version_request_from_specifiers",
+        ">=3.12,<3.14",
+        Ok(">=3.12, <3.14"),
+    ),
+    (
+        "discovery.rs:test_try_split_prefix_and_version",
+        "@3",
+        Err("not a valid"),
+    ),
+    (
+        "discovery.rs:test_try_split_prefix_and_version",
+        "python@3",
+        Ok("3"),
+    ),
+    (
+        "discovery.rs:test_try_split_prefix_and_version",
+        "python3notaversion",
+        Err("environment"),
+    ),
+    (
+        "discovery.rs:intersects_requires_python_implementation_range",
+        "cpython@>=3.12,<3.13",
+        Ok(">=3.12, <3.13"),
+    ),
     // crates/uv-python/src/downloads.rs
-    ("downloads.rs:test_python_download_request_from_str_complete", "cpython-3.12.0-linux-x86_64-gnu", Ok("3.12.0")),
-    ("downloads.rs:test_python_download_request_from_str_with_any", "any-3.11-any-x86_64-any", Ok("3.11")),
-    ("downloads.rs:test_python_download_request_from_str_version_only", "3.10.5", Ok("3.10.5")),
-    ("downloads.rs:test_python_download_request_from_str_implementation_only", "cpython", Ok("any")),
-    ("downloads.rs:test_python_download_request_from_str_prerelease", "cpython-3.13.0rc1", Ok("3.13.0rc1")),
-    ("downloads.rs:test_python_download_request_from_str_too_many_parts", "cpython-3.12-linux-x86_64-gnu-extra", Err("not a valid")),
-    ("downloads.rs:test_python_download_request_from_str_empty", "", Err("empty")),
-    ("downloads.rs:test_python_download_request_from_str_all_any", "any-any-any-any-any", Ok("any")),
-    ("downloads.rs:test_python_download_request_from_str_case_insensitive_any", "ANY-3.11-Any-x86_64-aNy", Ok("3.11")),
-    ("downloads.rs:test_python_download_request_from_str_out_of_order", "3.12-cpython", Err("not a valid")),
-    ("downloads.rs:test_python_download_request_from_str_too_many_any", "any-any-any-any-any-any", Err("`any-any-any-any-any-any`")),
-    ("downloads.rs:python_request_as_pep440_version", "cpython-macos-aarch64-none", Ok("any")),
+    (
+        "downloads.rs:test_python_download_request_from_str_complete",
+        "cpython-3.12.0-linux-x86_64-gnu",
+        Ok("3.12.0"),
+    ),
+    (
+        "downloads.rs:test_python_download_request_from_str_with_any",
+        "any-3.11-any-x86_64-any",
+        Ok("3.11"),
+    ),
+    (
+        "downloads.rs:test_python_download_request_from_str_version_only",
+        "3.10.5",
+        Ok("3.10.5"),
+    ),
+    (
+        "downloads.rs:test_python_download_request_from_str_implementation_only",
+        "cpython",
+        Ok("any"),
+    ),
+    (
+        "downloads.rs:test_python_download_request_from_str_prerelease",
+        "cpython-3.13.0rc1",
+        Ok("3.13.0rc1"),
+    ),
+    (
+        "downloads.rs:test_python_download_request_from_str_too_many_parts",
+        "cpython-3.12-linux-x86_64-gnu-extra",
+        Err("not a valid"),
+    ),
+    (
+        "downloads.rs:test_python_download_request_from_str_empty",
+        "",
+        Err("empty"),
+    ),
+    (
+        "downloads.rs:test_python_download_request_from_str_all_any",
+        "any-any-any-any-any",
+        Ok("any"),
+    ),
+    (
+        "downloads.rs:test_python_download_request_from_str_case_insensitive_any",
+        "ANY-3.11-Any-x86_64-aNy",
+        Ok("3.11"),
+    ),
+    (
+        "downloads.rs:test_python_download_request_from_str_out_of_order",
+        "3.12-cpython",
+        Err("not a valid"),
+    ),
+    (
+        "downloads.rs:test_python_download_request_from_str_too_many_any",
+        "any-any-any-any-any-any",
+        Err("`any-any-any-any-any-any`"),
+    ),
+    (
+        "downloads.rs:python_request_as_pep440_version",
+        "cpython-macos-aarch64-none",
+        Ok("any"),
+    ),
     // crates/uv-python/src/installation.rs: uv's install folders
-    ("installation.rs:test_python_installation_key_from_str", "cpython-3.11.2-linux-x86_64_v3-musl", Ok("3.11.2")),
-    ("installation.rs:test_python_installation_key_from_str", "cpython-3.13.0+freethreaded-macos-aarch64-none", Ok("3.13.0t")),
+    (
+        "installation.rs:test_python_installation_key_from_str",
+        "cpython-3.11.2-linux-x86_64_v3-musl",
+        Ok("3.11.2"),
+    ),
+    (
+        "installation.rs:test_python_installation_key_from_str",
+        "cpython-3.13.0+freethreaded-macos-aarch64-none",
+        Ok("3.13.0t"),
+    ),
     // crates/uv/tests/it/tool_run.rs
-    ("tool_run.rs:tool_run_python_at_version", "python", Ok("any")),
-    ("tool_run.rs:tool_run_python_at_version", "python@3.12", Ok("3.12")),
-    ("tool_run.rs:tool_run_python_at_version", "python3.11", Ok("3.11")),
-    ("tool_run.rs:tool_run_python_at_version", "python311", Ok("3.11")),
-    ("tool_run.rs:tool_run_python_at_version", "cpython311", Ok("3.11")),
-    ("tool_run.rs:tool_run_python_at_version", "python@3.300", Err("not a valid")),
-    ("tool_run.rs:tool_run_python_at_version", "python@latest", Err("latest")),
+    (
+        "tool_run.rs:tool_run_python_at_version",
+        "python",
+        Ok("any"),
+    ),
+    (
+        "tool_run.rs:tool_run_python_at_version",
+        "python@3.12",
+        Ok("3.12"),
+    ),
+    (
+        "tool_run.rs:tool_run_python_at_version",
+        "python3.11",
+        Ok("3.11"),
+    ),
+    (
+        "tool_run.rs:tool_run_python_at_version",
+        "python311",
+        Ok("3.11"),
+    ),
+    (
+        "tool_run.rs:tool_run_python_at_version",
+        "cpython311",
+        Ok("3.11"),
+    ),
+    (
+        "tool_run.rs:tool_run_python_at_version",
+        "python@3.300",
+        Err("not a valid"),
+    ),
+    (
+        "tool_run.rs:tool_run_python_at_version",
+        "python@latest",
+        Err("latest"),
+    ),
     ("lib.rs:find_python_all_minors", ">= 3.11", Ok(">=3.11")),
     // crates/uv/tests/it/python_find.rs
     ("python_find.rs:python_find", "==3.12.*", Ok("==3.12.*")),
     ("python_find.rs:python_find", "cpython@3.12", Ok("3.12")),
     ("python_find.rs:python_find", "cpython-3.12", Ok("3.12")),
     ("python_find.rs:python_find", "any-3.12-any", Ok("3.12")),
-    ("python_find.rs:python_find", "cpython-3.12-linux-x86_64", Ok("3.12")),
-    ("python_find.rs:python_find_unsupported_version", "3.12t", Err("free-threaded builds exist from Python 3.13")),
-    ("python_find.rs:python_find_unsupported_version", "<3.0", Ok("<3.0")),
-    ("python_find.rs:python_required_python_major_minor", ">=3.11.4, <3.12", Ok(">=3.11.4, <3.12")),
-    ("python_find.rs:python_find_freethreaded_314", "3.14+gil", Ok("3.14")),
-    ("python_find.rs:python_find_freethreaded_314", "3.14+freethreaded", Ok("3.14t")),
+    (
+        "python_find.rs:python_find",
+        "cpython-3.12-linux-x86_64",
+        Ok("3.12"),
+    ),
+    (
+        "python_find.rs:python_find_unsupported_version",
+        "3.12t",
+        Err("free-threaded builds exist from Python 3.13"),
+    ),
+    (
+        "python_find.rs:python_find_unsupported_version",
+        "<3.0",
+        Ok("<3.0"),
+    ),
+    (
+        "python_find.rs:python_required_python_major_minor",
+        ">=3.11.4, <3.12",
+        Ok(">=3.11.4, <3.12"),
+    ),
+    (
+        "python_find.rs:python_find_freethreaded_314",
+        "3.14+gil",
+        Ok("3.14"),
+    ),
+    (
+        "python_find.rs:python_find_freethreaded_314",
+        "3.14+freethreaded",
+        Ok("3.14t"),
+    ),
     ("python_find.rs:python_find_equal", "==3.11", Ok("3.11")),
-    ("python_find.rs:python_find_prerelease_version_specifiers", ">3.14.0rc2", Ok(">3.14.0rc2")),
+    (
+        "python_find.rs:python_find_prerelease_version_specifiers",
+        ">3.14.0rc2",
+        Ok(">3.14.0rc2"),
+    ),
     // crates/uv/tests/it/python_pin.rs (pyman writes its own canonical forms)
     ("python_pin.rs:python_pin", "cp3.12", Ok("3.12")),
-    ("python_pin.rs:python_pin_compatible_with_requires_python", "cpython@3.10", Ok("3.10")),
-    ("python_pin.rs:python_pin_compatible_with_requires_python", ">3.8,<3.11", Ok(">3.8, <3.11")),
+    (
+        "python_pin.rs:python_pin_compatible_with_requires_python",
+        "cpython@3.10",
+        Ok("3.10"),
+    ),
+    (
+        "python_pin.rs:python_pin_compatible_with_requires_python",
+        ">3.8,<3.11",
+        Ok(">3.8, <3.11"),
+    ),
     // pyman refuses debug builds, which it does not install.
     ("pyman", "3.13+debug", Err("debug")),
 ];
@@ -182,7 +533,10 @@ fn uv_selection_cases() {
     assert_eq!(best("3.14", &[("3.14.0", T)]), None);
     // lib.rs: find_python_all_minors_prerelease: `>= 3.11` finds a
     // pre-release when it is all there is.
-    assert_eq!(best(">= 3.11", &[("3.11.0b1", D)]).as_deref(), Some("3.11.0b1"));
+    assert_eq!(
+        best(">= 3.11", &[("3.11.0b1", D)]).as_deref(),
+        Some("3.11.0b1")
+    );
     // python_find.rs: python_find_prerelease_version_specifiers (rc2, rc3)
     let rcs = [("3.14.0rc2", D), ("3.14.0rc3", D)];
     assert_eq!(best(">=3.14", &rcs).as_deref(), Some("3.14.0rc3"));
@@ -195,7 +549,10 @@ fn uv_selection_cases() {
     let with_final = [("3.14.0rc3", D), ("3.14.0", D)];
     assert_eq!(best(">3.14.0rc2", &with_final).as_deref(), Some("3.14.0"));
     // python_find.rs: python_find_prerelease_with_patch_request
-    assert_eq!(best("3.14", &[("3.14.0rc3", D)]).as_deref(), Some("3.14.0rc3"));
+    assert_eq!(
+        best("3.14", &[("3.14.0rc3", D)]).as_deref(),
+        Some("3.14.0rc3")
+    );
     assert_eq!(best("3.14.0", &[("3.14.0rc3", D)]), None);
     // python_find.rs: python_required_python_major_minor
     let py311 = [("3.11.5", D)];
@@ -243,5 +600,8 @@ fn version_files_hold_what_uv_and_pyenv_write() {
         "foo".parse::<VersionRequest>(),
         Err(RequestError::EnvironmentName { .. })
     ));
-    assert!(matches!(parse_line("3.10.2/envs/foo"), Ok(VersionRequest::Env(_))));
+    assert!(matches!(
+        parse_line("3.10.2/envs/foo"),
+        Ok(VersionRequest::Env(_))
+    ));
 }

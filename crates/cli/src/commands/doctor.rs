@@ -230,6 +230,23 @@ fn pins_and_venvs(app: &App, inventory: &Inventory, out: &mut Vec<Finding>) {
         }
     }
     for selection in &selections {
+        if let Some(found) = pyman_resolver::selection::requires_python_conflict(selection) {
+            out.push(Finding::problem(
+                "pins",
+                format!(
+                    "the pin `{}` ({}) contradicts `requires-python = \"{}\"` in `{}` line {}",
+                    selection.request,
+                    selection.source,
+                    found.request.request,
+                    found.path.display(),
+                    found.request.line
+                ),
+                format!(
+                    "pin a version the project supports, for example `pyman pin {}`",
+                    found.request.request
+                ),
+            ));
+        }
         match resolve(&ctx, selection, inventory) {
             Ok(resolved) => {
                 if let Some(i) = &resolved.installed {
@@ -244,7 +261,7 @@ fn pins_and_venvs(app: &App, inventory: &Inventory, out: &mut Vec<Finding>) {
                         resolved.executable.display()
                     ),
                 ));
-                if let Some(dir) = selection.project_dir() {
+                if let Some(dir) = selection.project_dir().filter(|_| resolved.env.is_none()) {
                     let venv = dir.join(PROJECT_VENV);
                     if let Ok(Some(info)) = read_venv(&venv) {
                         if info.built_from(resolved.bin_dir()) || info.satisfies(&selection.request)

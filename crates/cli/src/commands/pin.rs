@@ -122,7 +122,12 @@ fn check_path(app: &App, request: &VersionRequest) -> Result<()> {
         return Ok(());
     }
     let ctx = app.shim_context();
-    let selection = Selection::new(request.clone(), SelectionSource::Env { var: "the command line" });
+    let selection = Selection::new(
+        request.clone(),
+        SelectionSource::Env {
+            var: "the command line",
+        },
+    );
     pyman_resolver::target::resolve(&ctx, &selection, &pyman_resolver::Inventory::default())
         .map(|_| ())
         .map_err(|e| {
@@ -221,8 +226,7 @@ fn show(app: &App, global: bool) -> Result<ExitCode> {
             if global || what.is_empty() {
                 app.printer.data(found.request.request.to_string());
             } else {
-                app.printer
-                    .data(format!("{}{what}", found.request.request));
+                app.printer.data(format!("{}{what}", found.request.request));
             }
             app.printer.debug(format!(
                 "from `{}` line {}",

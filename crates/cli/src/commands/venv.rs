@@ -79,12 +79,17 @@ pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
     if args.list {
         return list(app);
     }
+    let named = args
+        .name
+        .as_deref()
+        .map(|name| named_env_path(app, name))
+        .transpose()?;
     let (interpreter, selection) = choose_interpreter(app, args.python.as_deref())?;
     if args.default {
         return default(app, &interpreter);
     }
-    let target = match (&args.name, &args.path) {
-        (Some(name), _) => named_env_path(app, name)?,
+    let target = match (named, &args.path) {
+        (Some(path), _) => path,
         (None, Some(p)) => app.cwd().join(p),
         (None, None) => selection
             .as_ref()

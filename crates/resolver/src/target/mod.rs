@@ -231,7 +231,11 @@ pub fn resolve(
 
 /// The interpreter a path request names: the file, or in a folder (a
 /// prefix, a venv, a `bin`) its `python3`; each way it is not one said.
-fn interpreter_at(ctx: &Context, path: &Path, selection: &Selection) -> Result<PathBuf, TargetError> {
+fn interpreter_at(
+    ctx: &Context,
+    path: &Path,
+    selection: &Selection,
+) -> Result<PathBuf, TargetError> {
     let not = |what: &str| TargetError::PathNotInterpreter {
         path: path.to_path_buf(),
         what: what.to_string(),
@@ -428,7 +432,12 @@ fn lookup(
             }
             let bin = venv.bin_dir();
             if let Some(p) = find_in(ctx, &bin, &names) {
-                return Ok(target(p, TargetKind::ProjectVenv, Some(&venv.root), selection));
+                return Ok(target(
+                    p,
+                    TargetKind::ProjectVenv,
+                    Some(&venv.root),
+                    selection,
+                ));
             }
             searched.push(bin);
         }
@@ -522,9 +531,9 @@ fn is_venv_interpreter(resolved: &Resolved) -> bool {
     resolved.env.is_some()
         || resolved.installed.is_none()
             && resolved
-            .bin_dir()
-            .parent()
-            .is_some_and(|p| p.join("pyvenv.cfg").is_file())
+                .bin_dir()
+                .parent()
+                .is_some_and(|p| p.join("pyvenv.cfg").is_file())
 }
 
 /// What a shim named `name` runs here: [`find_target`], except that a
