@@ -62,12 +62,22 @@ def main():
                "PATH": f"{shims}:/usr/bin:/bin", "LANG": "C.UTF-8"}
         subprocess.run([pyman, "rehash"], env=env, cwd=cwd, check=True, stderr=subprocess.DEVNULL)
 
+        # A named environment selected by its name (pyenv-virtualenv's way):
+        # the lookup runs only for a line that is not a version.
+        named = os.path.join(pyman_home, "envs", "benchenv")
+        subprocess.run([os.path.join(prefix, "bin/python3"), "-m", "venv", "--without-pip", named], check=True)
+        env_proj = os.path.join(tmp, "envproj", "a", "b", "c")
+        os.makedirs(env_proj)
+        with open(os.path.join(tmp, "envproj", ".python-version"), "w") as f:
+            f.write("benchenv\n")
+
         direct = os.path.join(proj, ".venv/bin/python")
         variants = {
             "direct": ([direct, "-c", "pass"], env, cwd),
             # One bare exec hop: what any launcher costs at the least.
             "env hop": (["/usr/bin/env", direct, "-c", "pass"], env, cwd),
             "pyman": ([os.path.join(shims, "python"), "-c", "pass"], env, cwd),
+            "pyman env": ([os.path.join(shims, "python"), "-c", "pass"], env, env_proj),
         }
         # Fall-through: a shim whose name the environment lacks (a console
         # script named like a system command) runs the next one on PATH.
@@ -125,6 +135,9 @@ def main():
             added = median_ms(samples["pyman"]) - base
             hop = median_ms(samples["env hop"]) - base
             print(f"pyman's shim adds {added - hop:+.2f} ms over one bare exec hop (/usr/bin/env: {hop:+.2f} ms)")
+            if "pyman env" in samples:
+                named_added = median_ms(samples["pyman env"]) - base
+                print(f"a named environment adds {named_added - hop:+.2f} ms over one bare exec hop")
             for peer in ("pyenv", "mise", "uv run"):
                 if peer in samples:
                     peer_added = median_ms(samples[peer]) - base

@@ -98,6 +98,9 @@ fn main() -> ExitCode {
     if changes_packages(&name, &rest)
         && let Some(venv) = &target.venv
     {
+        if target.kind == TargetKind::DefaultVenv {
+            tool_hint_once(&ctx, &rest);
+        }
         return run_then_link(&ctx, &target, rest, depth, venv);
     }
     run(&target, rest, depth, unprotected)
@@ -170,6 +173,31 @@ fn run_then_link(
         link_new_commands(ctx, added);
     }
     handoff::exit_code(status)
+}
+
+/// `pip install` outside any project goes into the interpreter's default
+/// venv, shared by everything there: said once per pyman home (a marker
+/// file), that applications belong in their own venvs.
+fn tool_hint_once(ctx: &Context, args: &[OsString]) {
+    if !args.iter().any(|a| a == "install") {
+        return;
+    }
+    let dir = ctx.home.cache();
+    let marker = dir.join("said-pip-tool-hint");
+    if marker.exists() {
+        return;
+    }
+    let _ = std::fs::create_dir_all(&dir);
+    if std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&marker)
+        .is_ok()
+    {
+        eprintln!(
+            "pyman: note: outside a project, `pip install` puts packages into this Python's default venv, shared by everything here; an application belongs in its own venv: `pyman tool install NAME` (said once)"
+        );
+    }
 }
 
 /// Hard links of the shim for `names` that have none yet.

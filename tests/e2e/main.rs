@@ -21,5 +21,6 @@ mod releases;
 mod server;
 mod setup;
 mod shim;
+mod tool;
 mod venv;
 mod windows;

@@ -139,6 +139,17 @@ pub enum Command {
     /// Commands that change what is installed do this themselves; run it after
     /// installing an interpreter with another tool.
     Rehash,
+    /// Applications in their own venvs: each tool's commands on PATH, its
+    /// dependencies apart from every other's
+    ///
+    ///   pyman tool install ruff black
+    ///   pyman tool install 'httpie>=3' --python 3.12 --with pysocks
+    ///   pyman tool list
+    ///   pyman tool upgrade --all --python 3.13
+    ///   pyman tool run pycowsay -- hello
+    ///   pyman tool uninstall black
+    #[command(verbatim_doc_comment, subcommand)]
+    Tool(ToolCommand),
 }
 
 #[derive(Debug, Args)]
@@ -350,6 +361,95 @@ pub enum CacheCommand {
         #[arg(long, value_name = "DAYS")]
         older_than: Option<u64>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ToolCommand {
+    /// Install applications, each in its own venv, with their commands on PATH
+    ///
+    /// SPEC is what pip takes: a name with a version specifier, a path, a
+    /// wheel, a URL. pip's own configuration applies (index, find-links,
+    /// certificates). Examples:
+    ///   pyman tool install ruff
+    ///   pyman tool install 'black>=24' --with 'black[d]'
+    ///   pyman tool install ./dist/mytool-1.0-py3-none-any.whl --python 3.12
+    #[command(verbatim_doc_comment)]
+    Install(ToolInstallArgs),
+    /// List the installed tools: version, Python and its support status, commands
+    List {
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
+    /// Upgrade tools within what was asked, or move them to another Python
+    ///
+    /// With `--python`, each tool is rebuilt on that Python beside the old one
+    /// and swapped in only once it installed; a broken tool (its Python gone)
+    /// is rebuilt from what was asked. Examples:
+    ///   pyman tool upgrade ruff
+    ///   pyman tool upgrade --all --python 3.13
+    #[command(verbatim_doc_comment)]
+    Upgrade(ToolUpgradeArgs),
+    /// Remove tools: their venvs and their commands
+    Uninstall {
+        /// The tools to remove
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Run an application without installing it, from a cached venv (`uvx`)
+    ///
+    ///   pyman tool run pycowsay -- hello
+    ///   pyman tool run --from 'httpie>=3' http -- example.org
+    ///   pyman tool run ruff@0.5.0 -- check .
+    #[command(verbatim_doc_comment)]
+    Run(ToolRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ToolInstallArgs {
+    /// What to install, as pip takes it
+    #[arg(required = true, value_name = "SPEC")]
+    pub specs: Vec<String>,
+    /// The Python to build the tool's venv on (default: the selected one)
+    #[arg(long, value_name = "REQUEST")]
+    pub python: Option<String>,
+    /// More requirements for the same venv (plugins, extras)
+    #[arg(long = "with", value_name = "REQ")]
+    pub with: Vec<String>,
+    /// Reinstall a tool that exists, and take over commands another tool provides
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ToolUpgradeArgs {
+    /// The tools to upgrade
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub names: Vec<String>,
+    /// Every installed tool
+    #[arg(long)]
+    pub all: bool,
+    /// Rebuild on this Python, swapping only once it installed
+    #[arg(long, value_name = "REQUEST")]
+    pub python: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ToolRunArgs {
+    /// The command to run (`name`, or `name@version`)
+    pub command: String,
+    /// The package that provides the command, when its name differs
+    #[arg(long, value_name = "SPEC")]
+    pub from: Option<String>,
+    /// More requirements for the venv
+    #[arg(long = "with", value_name = "REQ")]
+    pub with: Vec<String>,
+    /// The Python to run it on
+    #[arg(long, value_name = "REQUEST")]
+    pub python: Option<String>,
+    /// Arguments for the command
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,7 @@ mod session;
 mod shell;
 mod shims;
 mod support_status;
+mod tool;
 mod venv;
 
 use args::{Cli, Command};
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => commands::completions::run(&args),
         Command::SelfCmd(cmd) => commands::self_cmd::run(&app, &cmd),
         Command::Rehash => commands::rehash::run(&app),
+        Command::Tool(cmd) => commands::tool::run(&app, &cmd),
     });
     match result {
         Ok(code) => code,

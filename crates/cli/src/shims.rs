@@ -121,7 +121,7 @@ fn install_master(source: &Path, master: &Path) -> Result<()> {
     Ok(())
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
+pub fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::metadata(a), std::fs::metadata(b)) {
         (Ok(a), Ok(b)) => {
             let (a, b) = (
@@ -153,6 +153,18 @@ fn wanted_names(
     }
     for bin in venv_bins {
         names.extend(pyman_resolver::venv::commands_in(&bin));
+    }
+    // Tools' commands, and those of the environment a version file names.
+    names.extend(
+        crate::tool::command_owners(home)
+            .into_iter()
+            .map(|(c, _)| c),
+    );
+    if let Some(pyman_resolver::VersionRequest::Env(name)) = selection.map(|s| &s.request)
+        && let Some(root) =
+            pyman_resolver::pyenv::find_env(&pyman_resolver::Env::Process, home, name)
+    {
+        names.extend(pyman_resolver::venv::commands_in(&root.join(BIN_DIR)));
     }
     names
 }

@@ -62,6 +62,11 @@ impl PymanHome {
         self.root.join("envs")
     }
 
+    /// Applications in their own venvs, `pyman tool install`.
+    pub fn tools(&self) -> PathBuf {
+        self.root.join("tools")
+    }
+
     pub fn cache(&self) -> PathBuf {
         self.root.join("cache")
     }

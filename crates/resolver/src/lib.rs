@@ -18,6 +18,7 @@ pub mod request;
 pub mod selection;
 pub mod specifier;
 pub mod target;
+pub mod tool;
 pub mod venv;
 pub mod version;
 pub mod version_file;

@@ -51,6 +51,15 @@ pub fn run(app: &App, cmd: &CacheCommand) -> Result<ExitCode> {
                 human_bytes(total),
                 cache.root().display()
             ));
+            // `pyman tool run`'s venvs are rebuilt on the next run.
+            let runs = app.home().cache().join("tool-run");
+            if older_than.is_none() && runs.is_dir() {
+                fs_err::remove_dir_all(&runs)?;
+                app.printer.success(format!(
+                    "Removed the venvs of `pyman tool run` in `{}`",
+                    runs.display()
+                ));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -11,6 +11,7 @@ pub mod rehash;
 pub mod run;
 pub mod self_cmd;
 pub mod setup;
+pub mod tool;
 pub mod uninstall;
 pub mod upgrade;
 pub mod venv;

@@ -60,7 +60,7 @@ fn which_in(path: &OsString, program: &OsString) -> Option<std::path::PathBuf> {
 }
 
 #[cfg(unix)]
-fn exec(mut cmd: Command, program: &std::path::Path) -> Result<ExitCode> {
+pub fn exec(mut cmd: Command, program: &std::path::Path) -> Result<ExitCode> {
     use std::os::unix::process::CommandExt;
     let err = cmd.exec();
     Err(crate::error::hinted(
@@ -74,7 +74,7 @@ fn exec(mut cmd: Command, program: &std::path::Path) -> Result<ExitCode> {
 }
 
 #[cfg(not(unix))]
-fn exec(mut cmd: Command, program: &std::path::Path) -> Result<ExitCode> {
+pub fn exec(mut cmd: Command, program: &std::path::Path) -> Result<ExitCode> {
     let status = cmd.status().map_err(|e| {
         fail(
             format!("cannot run `{}`: {e}", program.display()),

@@ -53,6 +53,13 @@ pub enum TargetError {
         root: PathBuf,
         reason: String,
     },
+    #[error("`{name}` belongs to the tool `{tool}`, whose Python is gone (its venv `{}` was built on `{}`)", venv.display(), venv_home.as_deref().map_or_else(|| "an unknown interpreter".into(), |h| h.display().to_string()))]
+    ToolBroken {
+        name: String,
+        tool: String,
+        venv: PathBuf,
+        venv_home: Option<PathBuf>,
+    },
     #[error("`{name}` would install into Python {version} itself (`{}`): Python 2 has no `venv` module, so pyman gives it no default venv", interpreter.display())]
     Python2Pip {
         name: String,
@@ -127,6 +134,9 @@ impl Hint for TargetError {
             TargetError::EnvBroken { name, .. } => format!(
                 "rebuild it with `pyman venv --name {} --recreate --python 3.12`, or pin a version instead",
                 name.name
+            ),
+            TargetError::ToolBroken { tool, .. } => format!(
+                "rebuild it on an installed Python with `pyman tool upgrade {tool} --python 3.13`, or reinstall its Python and run `pyman tool upgrade {tool}`"
             ),
             TargetError::Python2Pip { .. } => {
                 "make a virtualenv for it (`pyenv virtualenv 2.7.18 NAME`, or `virtualenv -p python2.7 .venv`) and select it by writing its name or path in `.python-version`".to_string()

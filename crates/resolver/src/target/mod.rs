@@ -103,6 +103,8 @@ pub enum TargetKind {
     /// A named environment a version file selects: pyman's
     /// (`pyman venv --name`) or pyenv-virtualenv's.
     NamedEnv,
+    /// An application's command from its own venv (`pyman tool install`).
+    Tool,
     /// The interpreter's default venv in `$PYMAN_HOME/venvs`.
     DefaultVenv,
     /// The interpreter's own folder.
@@ -119,6 +121,7 @@ impl TargetKind {
         match self {
             TargetKind::ProjectVenv => "project venv",
             TargetKind::NamedEnv => "named environment",
+            TargetKind::Tool => "tool",
             TargetKind::DefaultVenv => "default venv",
             TargetKind::Interpreter => "interpreter",
             TargetKind::System => "system",
@@ -542,6 +545,11 @@ fn is_venv_interpreter(resolved: &Resolved) -> bool {
 /// nothing usable is selected. A command that works without pyman keeps
 /// working with pyman's shims first on `PATH`.
 pub fn find_target_or_next(ctx: &Context, name: &str) -> Result<Target, TargetError> {
+    if !is_python_command(name)
+        && let Some(tool) = crate::tool::command(&ctx.home, name)
+    {
+        return tool_target(ctx, name, tool);
+    }
     let err = match find_target(ctx, name) {
         Ok(t) => return Ok(t),
         Err(e) => e,
@@ -572,6 +580,43 @@ pub fn find_target_or_next(ctx: &Context, name: &str) -> Result<Target, TargetEr
         }),
         None => Err(err),
     }
+}
+
+/// A tool's command: inside a project (or a named environment) that has a
+/// command of that name, the project's wins; elsewhere the tool's. A tool
+/// whose Python is gone says so, never a bad-interpreter error.
+fn tool_target(
+    ctx: &Context,
+    name: &str,
+    tool: crate::tool::ToolCommand,
+) -> Result<Target, TargetError> {
+    if let Ok(t) = find_target(ctx, name)
+        && matches!(t.kind, TargetKind::ProjectVenv | TargetKind::NamedEnv)
+    {
+        return Ok(t);
+    }
+    let python = tool.python();
+    if !python.exists() {
+        let venv_home = read_venv(&tool.venv).ok().flatten().and_then(|v| v.home);
+        return Err(TargetError::ToolBroken {
+            name: name.to_string(),
+            tool: tool.tool,
+            venv: tool.venv,
+            venv_home,
+        });
+    }
+    Ok(Target {
+        program: tool.program,
+        kind: TargetKind::Tool,
+        venv: None,
+        selection: None,
+        interpreter: Resolved {
+            executable: python,
+            installed: None,
+            env: Some(tool.venv),
+        },
+        missing_default_venv: None,
+    })
 }
 
 /// For the error path only: other venvs and interpreters that do have `name`.
