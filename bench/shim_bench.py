@@ -71,6 +71,20 @@ def main():
         with open(os.path.join(tmp, "envproj", ".python-version"), "w") as f:
             f.write("benchenv\n")
 
+        # A tool's command (`pyman tool install`): its console script in its
+        # own venv, found through `tools/commands/NAME`.
+        tool_venv = os.path.join(pyman_home, "tools", "benchtool")
+        subprocess.run([os.path.join(prefix, "bin/python3"), "-m", "venv", "--without-pip", tool_venv], check=True)
+        tool_script = os.path.join(tool_venv, "bin", "benchtool")
+        with open(tool_script, "w") as f:
+            f.write(f"#!{tool_venv}/bin/python\nimport sys\n")
+        os.chmod(tool_script, 0o755)
+        os.makedirs(os.path.join(pyman_home, "tools", "commands"))
+        with open(os.path.join(pyman_home, "tools", "commands", "benchtool"), "w") as f:
+            f.write("benchtool\n")
+        subprocess.run([pyman, "rehash"], env=env, cwd=cwd, check=True, stderr=subprocess.DEVNULL)
+        assert os.path.exists(os.path.join(shims, "benchtool")), "rehash made no shim for the tool's command"
+
         direct = os.path.join(proj, ".venv/bin/python")
         variants = {
             "direct": ([direct, "-c", "pass"], env, cwd),
@@ -81,6 +95,8 @@ def main():
         }
         # Fall-through: a shim whose name the environment lacks (a console
         # script named like a system command) runs the next one on PATH.
+        variants["tool direct"] = ([tool_script], env, cwd)
+        variants["pyman tool"] = ([os.path.join(shims, "benchtool")], env, cwd)
         system_true = shutil.which("true", path="/usr/bin:/bin")
         if system_true:
             shim_true = os.path.join(shims, "true")
@@ -122,7 +138,8 @@ def main():
         print(f"{'':10} {'median':>9} {'added':>9} {'ratio':>7} {'max RSS':>9}")
         for name, xs in samples.items():
             # The fall-through compares with the command it falls through to.
-            base = median_ms(samples["true" if name.endswith("true") else "direct"])
+            base = median_ms(samples["true" if name.endswith("true") else
+                                     "tool direct" if name.endswith("tool") else "direct"])
             m = median_ms(xs)
             rss = max_rss_kib(*variants[name])
             rss_s = f"{rss / 1024:.1f} MiB" if rss else "-"
@@ -135,6 +152,9 @@ def main():
             added = median_ms(samples["pyman"]) - base
             hop = median_ms(samples["env hop"]) - base
             print(f"pyman's shim adds {added - hop:+.2f} ms over one bare exec hop (/usr/bin/env: {hop:+.2f} ms)")
+            if "pyman tool" in samples:
+                tool_added = median_ms(samples["pyman tool"]) - median_ms(samples["tool direct"])
+                print(f"a tool's command adds {tool_added - hop:+.2f} ms over one bare exec hop")
             if "pyman env" in samples:
                 named_added = median_ms(samples["pyman env"]) - base
                 print(f"a named environment adds {named_added - hop:+.2f} ms over one bare exec hop")

@@ -95,10 +95,15 @@ fn pyenv_virtualenv_names_select_their_environment_and_pyman_never_writes_there(
 
 #[test]
 fn pyman_named_envs_are_made_listed_selected_and_protected() {
-    let Some(py) = fixtures::require(1) else {
+    let Some(py) = fixtures::require(2) else {
         return;
     };
     let (ctx, _server, _json) = fixtures::managed(py[0]);
+    std::os::unix::fs::symlink(
+        &py[1].prefix,
+        ctx.pyenv_root.join("versions").join(&py[1].version),
+    )
+    .unwrap();
     ctx.rehash();
     let out = ctx.pyman("", &["venv", "--name", "tools", "--python", &py[0].minor]);
     out.ok();
@@ -118,6 +123,19 @@ fn pyman_named_envs_are_made_listed_selected_and_protected() {
     // Its interpreter cannot go while it uses it.
     let out = ctx.pyman("", &["uninstall", &py[0].minor]);
     out.code(1).stderr_has("envs/tools");
+    // `pyman migrate` moves the environment the pin names; the pin stays.
+    ctx.pyman("proj", &["migrate", &py[1].minor]).ok();
+    let cfg = std::fs::read_to_string(root.join("pyvenv.cfg")).unwrap();
+    assert!(
+        cfg.contains(&format!("version = {}", py[1].version)),
+        "{cfg}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ctx.work.join("proj/.python-version")).unwrap(),
+        "tools\n"
+    );
+    let out = ctx.run("proj", "python", &["-c", PREFIX]);
+    assert_eq!(prefix(out.ok()), root, "{out}");
     // Names that could be versions or paths are refused.
     for bad in ["3.12", "../x", ".hidden", "a/b"] {
         ctx.pyman("", &["venv", "--name", bad]).code(2);

@@ -148,7 +148,7 @@ fn tools_live_in_their_own_venvs_and_survive_their_python() {
 
     // Its Python cannot be uninstalled while it uses it.
     let out = ctx.pyman("", &["uninstall", &py[0].minor]);
-    out.code(1).stderr_has("tools/mytool");
+    out.code(1).stderr_has("the tool `mytool`");
 
     // An older Python its Requires-Python excludes: fails, nothing changes.
     let out = ctx.pyman("", &["tool", "upgrade", "mytool", "--python", &py[1].minor]);
@@ -193,6 +193,9 @@ fn tools_live_in_their_own_venvs_and_survive_their_python() {
         .stderr_has("pyman tool upgrade mytool");
     assert!(!out.stderr.contains("Traceback"), "{out}");
     ctx.pyman("", &["tool", "list"]).ok().stderr_has("broken");
+    ctx.pyman("", &["doctor"])
+        .code(1)
+        .stdout_has("the tool `mytool` is broken");
     ctx.pyman("", &["tool", "list", "--json"])
         .ok()
         .stdout_has("\"broken\": true");

@@ -72,7 +72,9 @@ impl Ctx {
         cmd.env("WINEDEBUG", "-all")
             .env("NO_COLOR", "1")
             .env("PYMAN_HOME", win(&self.home));
-        cmd.env_remove("PYMAN_PYTHON").env_remove("VIRTUAL_ENV");
+        cmd.env_remove("PYMAN_PYTHON")
+            .env_remove("VIRTUAL_ENV")
+            .env_remove("PYENV_ROOT");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -321,4 +323,54 @@ fn windows_default_home_is_localappdata() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains(r"AppData\Local\pyman"), "{stderr}");
+}
+
+/// A tool's `.exe` console script (pip's launcher; the test program stands
+/// in) runs through its shim with its arguments; a project's own copy wins
+/// inside the project; with the tool's Python gone the shim says so.
+#[test]
+fn windows_tool_commands_run_their_launchers_under_wine() {
+    let Some(wine) = wine() else { return };
+    let ctx = Ctx::new(wine);
+    let exe = std::fs::read(ctx.wine.fixtures.join("python.exe")).unwrap();
+    let scripts = ctx.dir("home/tools/mytool/Scripts");
+    std::fs::write(scripts.join("mytool.exe"), &exe).unwrap();
+    std::fs::write(scripts.join("python.exe"), &exe).unwrap();
+    std::fs::write(
+        ctx.dir("home/tools/mytool").join("pyvenv.cfg"),
+        "home = Z:\\nowhere\n",
+    )
+    .unwrap();
+    std::fs::write(ctx.dir("home/tools/commands").join("mytool"), "mytool\n").unwrap();
+    ctx.pyman(&["rehash"], "").ok();
+    ctx.stub_shims();
+    assert!(ctx.home.join("shims/mytool.exe").is_file());
+
+    let out = ctx.shim("mytool.exe", &["a b", "--x"], "", &[]);
+    assert_eq!(
+        lines(out.ok())[..3],
+        [
+            format!("argv0={}", win(&scripts.join("mytool.exe"))),
+            "arg=a b".to_string(),
+            "arg=--x".to_string(),
+        ]
+    );
+    // A project venv with its own `mytool.exe` wins inside the project.
+    let venv_scripts = ctx.dir("proj/.venv/Scripts");
+    std::fs::write(venv_scripts.join("mytool.exe"), &exe).unwrap();
+    std::fs::write(venv_scripts.join("python.exe"), &exe).unwrap();
+    std::fs::write(
+        ctx.dir("proj/.venv").join("pyvenv.cfg"),
+        "home = Z:\\nowhere\nversion = 3.12.4\n",
+    )
+    .unwrap();
+    let out = ctx.shim("mytool.exe", &[], "proj", &[]);
+    out.ok()
+        .stdout_has(&format!("argv0={}", win(&venv_scripts.join("mytool.exe"))));
+    // Its Python gone: the fix, not a launcher error.
+    std::fs::remove_file(scripts.join("python.exe")).unwrap();
+    let out = ctx.shim("mytool.exe", &[], "", &[]);
+    out.code(1)
+        .stderr_has("whose Python is gone")
+        .stderr_has("pyman tool upgrade mytool");
 }

@@ -69,6 +69,10 @@ pub fn refresh(home: &PymanHome, env: &Env) -> Result<Inventory> {
     let mut seen = HashSet::new();
     let mut interpreters = Vec::new();
     let mut push = |i: Interpreter, seen: &mut HashSet<PathBuf>| {
+        // The inventory holds absolute paths only (its reader refuses others).
+        if !i.executable.is_absolute() {
+            return;
+        }
         let canonical =
             fs_err::canonicalize(&i.executable).unwrap_or_else(|_| i.executable.clone());
         if seen.insert(canonical) {
@@ -200,10 +204,12 @@ fn scan_named_dirs(
                     .join(format!("python{}.{}t", version.major, version.minor));
             }
             // Python 2 (pyenv's 2.7.18) has `python2` and `python`, no `python3`.
-            if version.major == 2 && !executable.exists() {
+            if cfg!(unix) && version.major == 2 && !executable.exists() {
                 executable = e.path().join("bin").join("python");
             }
-            executable.is_file().then(|| Interpreter {
+            // A root from the environment that is not absolute here (a Unix
+            // `PYENV_ROOT` seen by a Windows program under Wine) names nothing.
+            (executable.is_absolute() && executable.is_file()).then(|| Interpreter {
                 key: install_key(&version, variant, &platform::triple()),
                 version,
                 variant,

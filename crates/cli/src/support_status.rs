@@ -30,8 +30,25 @@ pub fn warn_if_end_of_life(app: &App, major: u64, minor: u64) -> bool {
             newest.name(),
             newest.end_of_life
         ));
+        let tools = tools_on(app, major, minor);
+        if !tools.is_empty() {
+            app.printer.hint(format!(
+                "the tools {} run on Python {major}.{minor} too: `pyman tool upgrade --all --python {}` moves them",
+                tools.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "),
+                newest.name()
+            ));
+        }
     }
     true
+}
+
+/// The tools (`pyman tool install`) built on Python `major.minor`.
+pub fn tools_on(app: &App, major: u64, minor: u64) -> Vec<String> {
+    crate::tool::installed(app.home())
+        .iter()
+        .filter(|t| t.minor() == Some((major, minor)))
+        .map(crate::tool::Installed::name)
+        .collect()
 }
 
 pub fn support_json(major: u64, minor: u64, today: Date) -> Value {

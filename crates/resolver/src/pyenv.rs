@@ -9,11 +9,14 @@ use crate::home::PymanHome;
 use crate::platform::BIN_DIR;
 use crate::request::EnvName;
 
-/// `$PYENV_ROOT`, else `~/.pyenv`.
+/// `$PYENV_ROOT`, else `~/.pyenv`; a root that is not an absolute path
+/// here (relative, or a Unix path seen by a Windows program) names nothing.
 pub fn root(env: &Env) -> Option<PathBuf> {
-    env.non_empty(env::PYENV_ROOT)
-        .map(PathBuf::from)
-        .or_else(|| home_dir(env).map(|h| h.join(".pyenv")))
+    match env.non_empty(env::PYENV_ROOT) {
+        Some(root) => Some(PathBuf::from(root)),
+        None => home_dir(env).map(|h| h.join(".pyenv")),
+    }
+    .filter(|r| r.is_absolute())
 }
 
 fn home_dir(env: &Env) -> Option<PathBuf> {

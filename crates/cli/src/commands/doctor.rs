@@ -74,6 +74,7 @@ pub fn run(app: &App, args: &crate::args::DoctorArgs) -> Result<ExitCode> {
     build_values(&inventory, &mut findings);
     polluted_interpreters(&inventory, &mut findings);
     shadowing_shims(app, &mut findings);
+    tools(app, &mut findings);
 
     let problems = findings.iter().filter(|f| !f.ok).count();
     if args.json {
@@ -444,6 +445,34 @@ fn shadowing_shims(app: &App, out: &mut Vec<Finding>) {
                 ),
                 format!("nothing to do; `pyman which {name}` shows which one runs in a folder"),
             ));
+        }
+    }
+}
+
+/// Tools whose Python is gone, or past its end of life.
+fn tools(app: &App, out: &mut Vec<Finding>) {
+    let today = crate::support_status::today(app);
+    let to = pyman_installer::support::newest_supported(today)
+        .map_or_else(|| "3.13".to_string(), |m| m.name());
+    for t in crate::tool::installed(app.home()) {
+        let name = t.name();
+        if t.is_broken() {
+            out.push(Finding::problem(
+                "tools",
+                format!("the tool `{name}` is broken: the Python it was built on is gone"),
+                format!("`pyman tool upgrade {name} --python {to}`"),
+            ));
+        } else if let Some((major, minor)) = t.minor()
+            && let pyman_installer::support::Status::EndOfLife { since } =
+                pyman_installer::support::status(major, minor, today)
+        {
+            out.push(Finding::problem(
+                "tools",
+                format!("the tool `{name}` runs on Python {major}.{minor}, past its end of life since {since}"),
+                format!("`pyman tool upgrade --all --python {to}`"),
+            ));
+        } else {
+            out.push(Finding::ok("tools", format!("the tool `{name}` works")));
         }
     }
 }

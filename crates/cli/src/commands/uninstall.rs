@@ -83,8 +83,14 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
                 Vec::new()
             };
             if !users.is_empty() {
-                let list: Vec<String> =
-                    users.iter().map(|p| format!("  {}", p.display())).collect();
+                let tools = app.home().tools();
+                let list: Vec<String> = users
+                    .iter()
+                    .map(|p| match p.strip_prefix(&tools) {
+                        Ok(name) => format!("  the tool `{}` ({})", name.display(), p.display()),
+                        Err(_) => format!("  {}", p.display()),
+                    })
+                    .collect();
                 if !args.force {
                     return Err(fail(
                         format!(
@@ -95,7 +101,7 @@ pub fn run(app: &App, args: &crate::args::UninstallArgs) -> Result<ExitCode> {
                             list.join("\n")
                         ),
                         format!(
-                            "move each project to another Python first (`pyman migrate 3.13` in it), or remove it anyway with `pyman uninstall --force {text}`"
+                            "move each project to another Python first (`pyman migrate 3.13` in it; a tool with `pyman tool upgrade NAME --python 3.13`), or remove it anyway with `pyman uninstall --force {text}`"
                         ),
                     ));
                 }

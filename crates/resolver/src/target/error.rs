@@ -40,12 +40,12 @@ pub enum TargetError {
         what: String,
         reason: String,
     },
-    #[error("no environment named `{name}` exists ({reason}): pyman looked in `{}`{}", home_envs.display(), pyenv_root.as_ref().map_or_else(String::new, |r| format!(" and pyenv's `{}`", r.join("versions").display())))]
+    #[error("no environment named `{name}` exists ({reason}): pyman looked in {looked}")]
     EnvNotFound {
         name: EnvName,
         reason: String,
-        pyenv_root: Option<PathBuf>,
-        home_envs: PathBuf,
+        /// The folders searched, as the message shows them.
+        looked: String,
     },
     #[error("the environment `{name}` at `{}` has no `python` ({reason}); its interpreter may be gone", root.display())]
     EnvBroken {

@@ -197,11 +197,13 @@ pub fn resolve(
         }
         VersionRequest::Env(name) => {
             let root = crate::pyenv::find_env(&ctx.env, &ctx.home, name).ok_or_else(|| {
+                let pyenv = crate::pyenv::root(&ctx.env).map_or_else(String::new, |r| {
+                    format!(" and pyenv's `{}`", r.join("versions").display())
+                });
                 TargetError::EnvNotFound {
                     name: name.clone(),
                     reason: selection.source.reason(),
-                    pyenv_root: crate::pyenv::root(&ctx.env),
-                    home_envs: ctx.home.envs(),
+                    looked: format!("`{}`{pyenv}", ctx.home.envs().display()),
                 }
             })?;
             let bin = root.join(BIN_DIR);
