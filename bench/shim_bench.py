@@ -96,6 +96,7 @@ def main():
         # Fall-through: a shim whose name the environment lacks (a console
         # script named like a system command) runs the next one on PATH.
         variants["tool direct"] = ([tool_script], env, cwd)
+        variants["tool hop"] = (["/usr/bin/env", tool_script], env, cwd)
         variants["pyman tool"] = ([os.path.join(shims, "benchtool")], env, cwd)
         system_true = shutil.which("true", path="/usr/bin:/bin")
         if system_true:
@@ -139,7 +140,8 @@ def main():
         for name, xs in samples.items():
             # The fall-through compares with the command it falls through to.
             base = median_ms(samples["true" if name.endswith("true") else
-                                     "tool direct" if name.endswith("tool") else "direct"])
+                                     "tool direct" if name.startswith("tool") or name.endswith("tool")
+                                     else "direct"])
             m = median_ms(xs)
             rss = max_rss_kib(*variants[name])
             rss_s = f"{rss / 1024:.1f} MiB" if rss else "-"
@@ -153,8 +155,8 @@ def main():
             hop = median_ms(samples["env hop"]) - base
             print(f"pyman's shim adds {added - hop:+.2f} ms over one bare exec hop (/usr/bin/env: {hop:+.2f} ms)")
             if "pyman tool" in samples:
-                tool_added = median_ms(samples["pyman tool"]) - median_ms(samples["tool direct"])
-                print(f"a tool's command adds {tool_added - hop:+.2f} ms over one bare exec hop")
+                tool_added = median_ms(samples["pyman tool"]) - median_ms(samples["tool hop"])
+                print(f"a tool's command adds {tool_added:+.2f} ms over one bare exec hop to its script")
             if "pyman env" in samples:
                 named_added = median_ms(samples["pyman env"]) - base
                 print(f"a named environment adds {named_added - hop:+.2f} ms over one bare exec hop")

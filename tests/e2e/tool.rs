@@ -117,6 +117,16 @@ fn tools_live_in_their_own_venvs_and_survive_their_python() {
     out.ok()
         .stdout_has("mytool 1.0 from")
         .stdout_has(&tool_venv.display().to_string());
+    // pip came with its bytecode: it does not compile itself in every tool venv.
+    let pycache = tool_venv.join(format!(
+        "lib/python{}/site-packages/pip/__pycache__",
+        py[0].minor
+    ));
+    assert!(
+        std::fs::read_dir(&pycache).is_ok_and(|mut d| d.next().is_some()),
+        "no bytecode in {}",
+        pycache.display()
+    );
 
     // A project's own copy wins inside it; the tool elsewhere.
     ctx.pyman("proj", &["pin", &py[0].minor]).ok();
@@ -178,6 +188,17 @@ fn tools_live_in_their_own_venvs_and_survive_their_python() {
         .output()
         .unwrap();
     assert!(imports.status.success(), "--with was lost: {imports:?}");
+    // On pyenv's Python, pip's bytecode comes from pyman's compiled copy.
+    let pycache = tool_venv.join(format!(
+        "lib/python{}/site-packages/pip/__pycache__",
+        py[2].minor
+    ));
+    assert!(
+        std::fs::read_dir(&pycache).is_ok_and(|mut d| d.next().is_some()),
+        "no bytecode in {}",
+        pycache.display()
+    );
+    assert!(ctx.pyman_home.join("cache/seed").is_dir());
     from_new_shell(&ctx, &setup, "", "mytool")
         .ok()
         .stdout_has("mytool 1.0");

@@ -6,7 +6,6 @@
 pub mod receipt;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use anyhow::{Context as _, Result};
 use fs_err as fs;
@@ -92,7 +91,10 @@ pub fn build(app: &App, request: &Request, interpreter: &Interpreter) -> Result<
     };
     let base = Base::new(app.home(), interpreter);
     fs::remove_dir(&built.build)?;
-    let options = Options::project(true, Some("tool".to_string()));
+    let options = Options {
+        compiled_pip: true,
+        ..Options::project(true, Some("tool".to_string()))
+    };
     crate::venv::build_for(&base, &built.build, &built.build, &options)?;
     let spec = receipt::pip_spec(&request.requirement);
     let known = receipt::name_in(&spec);
@@ -202,30 +204,76 @@ fn requested_name(report: &Path) -> Option<String> {
         .map(receipt::normalize)
 }
 
-/// The installed version of `name` and its console scripts, as the venv's
-/// own Python reads them.
+/// The installed version of `name` and its console scripts, read from its
+/// `.dist-info` (no Python process: a metadata query costs a Python start).
 pub fn metadata(venv: &Path, name: &str) -> Result<(String, Vec<String>)> {
-    const READ: &str = "import importlib.metadata as m, json, sys\n\
-d = m.distribution(sys.argv[1])\n\
-print(json.dumps([d.version, sorted({e.name for e in d.entry_points if e.group in ('console_scripts', 'gui_scripts')})]))";
-    let out = Command::new(venv_python(venv))
-        .args(["-c", READ, name])
-        .env_remove("PYTHONPATH")
-        .stdin(Stdio::null())
-        .output()
-        .context("cannot run the tool venv's Python")?;
-    if !out.status.success() {
-        return Err(fail(
-            format!(
-                "the package `{name}` is not in the tool's venv after pip installed it: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-            "check that the requirement names the package it installs",
-        ));
+    for site in site_dirs(venv) {
+        let Ok(entries) = fs_err::read_dir(&site) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let file = e.file_name().to_string_lossy().into_owned();
+            let Some((dist, _version)) = file
+                .strip_suffix(".dist-info")
+                .and_then(|stem| stem.rsplit_once('-'))
+            else {
+                continue;
+            };
+            if receipt::normalize(dist) != name {
+                continue;
+            }
+            let meta = fs_err::read_to_string(e.path().join("METADATA"))
+                .with_context(|| format!("cannot read the metadata of `{name}`"))?;
+            let version = meta
+                .lines()
+                .take_while(|l| !l.is_empty())
+                .find_map(|l| l.strip_prefix("Version:"))
+                .map(|v| v.trim().to_string())
+                .with_context(|| format!("the metadata of `{name}` has no version"))?;
+            let entry_points =
+                fs_err::read_to_string(e.path().join("entry_points.txt")).unwrap_or_default();
+            return Ok((version, scripts_in(&entry_points)));
+        }
     }
-    let (version, scripts): (String, Vec<String>) =
-        serde_json::from_slice(&out.stdout).context("cannot read the package's metadata")?;
-    Ok((version, scripts))
+    Err(fail(
+        format!(
+            "the package `{name}` is not in the tool's venv `{}` after pip installed it",
+            venv.display()
+        ),
+        "check that the requirement names the package it installs",
+    ))
+}
+
+/// `lib/python3.X/site-packages` (or `Lib/site-packages` on Windows).
+fn site_dirs(venv: &Path) -> Vec<PathBuf> {
+    if cfg!(windows) {
+        return vec![venv.join("Lib").join("site-packages")];
+    }
+    fs_err::read_dir(venv.join("lib"))
+        .map(|e| {
+            e.flatten()
+                .map(|e| e.path().join("site-packages"))
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The names in `[console_scripts]` and `[gui_scripts]` of an `entry_points.txt`.
+fn scripts_in(text: &str) -> Vec<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut scripts = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            scripts = line == "[console_scripts]" || line == "[gui_scripts]";
+        } else if scripts
+            && let Some((name, _)) = line.split_once('=')
+            && !line.starts_with(['#', ';'])
+        {
+            names.insert(name.trim().to_string());
+        }
+    }
+    names.into_iter().filter(|n| !n.is_empty()).collect()
 }
 
 /// Points what the build wrote (console scripts' `#!` lines, activate
@@ -343,4 +391,14 @@ pub fn installed(home: &PymanHome) -> Vec<Installed> {
         .collect();
     out.sort_by(|a, b| a.dir.cmp(&b.dir));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn console_scripts_are_read_from_entry_points() {
+        let text = "[console_scripts]\nblack = black:patched_main\nblackd = blackd:patched_main [d]\n\n[gui_scripts]\nviewer=v:main\n[other]\nnot = x:y\n";
+        assert_eq!(super::scripts_in(text), ["black", "blackd", "viewer"]);
+        assert!(super::scripts_in("").is_empty());
+    }
 }

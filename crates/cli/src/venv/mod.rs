@@ -101,6 +101,10 @@ pub struct Options {
     pub prompt: Option<String>,
     /// `include-system-site-packages`: the interpreter's own packages stay importable.
     pub system_site_packages: bool,
+    /// pip with its bytecode, for a venv whose pip runs at once (a tool's):
+    /// linked from a compiled copy kept per interpreter, so pip does not
+    /// compile itself on its first run in every new venv.
+    pub compiled_pip: bool,
 }
 
 impl Options {
@@ -110,6 +114,7 @@ impl Options {
             with_pip,
             prompt,
             system_site_packages: false,
+            compiled_pip: false,
         }
     }
 }
@@ -149,7 +154,7 @@ pub fn create(base: &Base, target: &Path, options: &Options) -> Result<()> {
 pub fn build_for(base: &Base, build: &Path, target: &Path, options: &Options) -> Result<()> {
     write_layout(base, build, target, options)?;
     if options.with_pip {
-        seed::seed(base, build, target)?;
+        seed::seed(base, build, target, options.compiled_pip)?;
     }
     Ok(())
 }
@@ -394,6 +399,9 @@ pub fn ensure_default(home: &PymanHome, interpreter: &Interpreter) -> Result<Opt
                     .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
             ),
             system_site_packages,
+            // Not compiled here: `pyman install` makes this venv, and it
+            // must not pay for compiling pip.
+            compiled_pip: false,
         },
     )?;
     Ok(Some(path))

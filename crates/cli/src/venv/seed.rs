@@ -35,7 +35,7 @@ pub fn has_bundled_pip(base: &Base) -> bool {
     bundled_wheels(base).iter().any(|w| is_pip_wheel(w))
 }
 
-pub fn seed(base: &Base, build: &Path, target: &Path) -> Result<()> {
+pub fn seed(base: &Base, build: &Path, target: &Path, compiled: bool) -> Result<()> {
     let wheels = bundled_wheels(base);
     if !wheels.iter().any(|w| is_pip_wheel(w)) {
         return Err(fail(
@@ -48,7 +48,11 @@ pub fn seed(base: &Base, build: &Path, target: &Path) -> Result<()> {
     }
     let site = site_packages(base, build);
     for wheel in wheels {
-        if let Some(entry_points) = link_installed(base, &wheel, &site) {
+        if let Some(entry_points) = link_installed(base, &wheel, &site, compiled) {
+            write_console_scripts(base, &entry_points, build, target)?;
+            continue;
+        }
+        if compiled && let Some(entry_points) = link_compiled(base, &wheel, &site) {
             write_console_scripts(base, &entry_points, build, target)?;
             continue;
         }
@@ -65,7 +69,7 @@ pub fn seed(base: &Base, build: &Path, target: &Path) -> Result<()> {
 /// cache. Only pyman's own installs (never modified in place: packages are
 /// replaced by new files, bytecode by renames) and only on one file system;
 /// anything unexpected undoes the links and returns `None` for the wheel.
-fn link_installed(base: &Base, wheel: &Path, site: &Path) -> Option<String> {
+fn link_installed(base: &Base, wheel: &Path, site: &Path, compiled: bool) -> Option<String> {
     if base.interpreter.origin != pyman_resolver::Origin::Managed {
         return None;
     }
@@ -86,9 +90,11 @@ fn link_installed(base: &Base, wheel: &Path, site: &Path) -> Option<String> {
             return rel.is_empty() || rel.starts_with("..");
         };
         let (from, to) = (from_site.join(&rel), site.join(&rel));
-        // Bytecode is the venv's to compile, as after a wheel install; the
-        // venv's own `INSTALLER` is written below.
-        if rel.ends_with("INSTALLER") || rel.extension().is_some_and(|e| e == "pyc") {
+        // Bytecode is the venv's to compile, as after a wheel install
+        // (unless asked for: pyc files are replaced by renames, never
+        // written in place); the venv's own `INSTALLER` is written below.
+        if rel.ends_with("INSTALLER") || (!compiled && rel.extension().is_some_and(|e| e == "pyc"))
+        {
             return true;
         }
         if let Some(parent) = to.parent()
@@ -102,6 +108,8 @@ fn link_installed(base: &Base, wheel: &Path, site: &Path) -> Option<String> {
                 linked.push(to);
                 true
             }
+            // A pyc listed twice: linked already.
+            Err(e) if compiled && e.kind() == std::io::ErrorKind::AlreadyExists => true,
             // Listed but not there (removed by hand): nothing to link.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !from.exists() => true,
             Err(_) => false,
@@ -124,6 +132,87 @@ fn link_installed(base: &Base, wheel: &Path, site: &Path) -> Option<String> {
         return None;
     }
     Some(entry_points)
+}
+
+/// pip with its bytecode, hard-linked from a copy unpacked and compiled
+/// once per interpreter and wheel in `$PYMAN_HOME/cache/seed`, pyman's
+/// own and never changed in place (pip replaces files, Python replaces
+/// bytecode by renames). A `.py` and its link share an mtime, so the
+/// bytecode stays valid, and Python names the venv's path in tracebacks.
+/// `None`: fall back to unpacking the wheel.
+fn link_compiled(base: &Base, wheel: &Path, site: &Path) -> Option<String> {
+    let stem = wheel.file_stem()?.to_str()?;
+    let cache = base
+        .pyman_home
+        .cache()
+        .join("seed")
+        .join(format!("{}-{stem}", base.interpreter.key));
+    if !cache.join(".complete").is_file() {
+        build_compiled(base, wheel, &cache).ok()?;
+    }
+    let from = cache.join("site");
+    let mut linked = Vec::new();
+    if link_tree(&from, site, &mut linked).is_err() {
+        for l in &linked {
+            let _ = fs_err::remove_file(l);
+        }
+        return None;
+    }
+    let dist_info = fs_err::read_dir(&from)
+        .ok()?
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with(".dist-info"))?;
+    Some(fs_err::read_to_string(dist_info.path().join("entry_points.txt")).unwrap_or_default())
+}
+
+/// Unpacks `wheel` into `cache/site` and compiles it with the interpreter,
+/// beside the final folder first, so a half-made copy is never used.
+fn build_compiled(base: &Base, wheel: &Path, cache: &Path) -> Result<()> {
+    let parent = cache.parent().context("the seed cache has no parent")?;
+    fs::create_dir_all(parent)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".seed-")
+        .tempdir_in(parent)?;
+    let site = tmp.path().join("site");
+    let scratch = tmp.path().join("scratch");
+    fs::create_dir_all(scratch.join("bin"))?;
+    fs::create_dir_all(&site)?;
+    install_wheel(base, wheel, &site, &scratch, &scratch)?;
+    let status = std::process::Command::new(&base.interpreter.executable)
+        .args(["-m", "compileall", "-q", "-j", "0"])
+        .arg(&site)
+        .env_remove("PYTHONPYCACHEPREFIX")
+        .env_remove("PYTHONPATH")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    if !status.success() {
+        anyhow::bail!("compileall failed for `{}`", wheel.display());
+    }
+    fs::remove_dir_all(&scratch)?;
+    fs::write(tmp.path().join(".complete"), "")?;
+    // Another pyman may have made it meanwhile: either copy is whole.
+    if fs_err::rename(tmp.path(), cache).is_ok() {
+        let _ = tmp.keep();
+    }
+    Ok(())
+}
+
+/// Hard-links every file under `from` to the same place under `to`.
+fn link_tree(from: &Path, to: &Path, linked: &mut Vec<PathBuf>) -> Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            link_tree(&src, &dst, linked)?;
+        } else if kind.is_file() {
+            fs::hard_link(&src, &dst)?;
+            linked.push(dst);
+        }
+    }
+    Ok(())
 }
 
 fn install_wheel(

@@ -592,7 +592,11 @@ fn tool_target(
     name: &str,
     tool: crate::tool::ToolCommand,
 ) -> Result<Target, TargetError> {
-    if let Ok(t) = find_target(ctx, name)
+    // Only where the project's venv (or the named environment) has such a
+    // command is the whole lookup made: a tool's command costs a shim's.
+    if let Some(bin) = selected_env_bin(ctx)
+        && find_in(ctx, &bin, &[name]).is_some()
+        && let Ok(t) = find_target(ctx, name)
         && matches!(t.kind, TargetKind::ProjectVenv | TargetKind::NamedEnv)
     {
         return Ok(t);
@@ -619,6 +623,19 @@ fn tool_target(
         },
         missing_default_venv: None,
     })
+}
+
+/// The bin folder of the environment the selection here runs commands
+/// from, when it has one of its own: a named environment, a bare `.venv`,
+/// or the project's `.venv`.
+fn selected_env_bin(ctx: &Context) -> Option<PathBuf> {
+    let selection = select(&ctx.cwd, &ctx.env, &ctx.home).ok()??;
+    let root = match (&selection.request, &selection.source) {
+        (VersionRequest::Env(name), _) => crate::pyenv::find_env(&ctx.env, &ctx.home, name)?,
+        (_, SelectionSource::Venv { root }) => root.clone(),
+        _ => selection.project_dir()?.join(PROJECT_VENV),
+    };
+    Some(root.join(BIN_DIR))
 }
 
 /// For the error path only: other venvs and interpreters that do have `name`.
