@@ -7,15 +7,7 @@
 use std::path::PathBuf;
 
 use crate::common::{Out, TestContext};
-use crate::fixtures::{self, Wheel};
-
-fn pip_env(links: &str) -> [(&str, &str); 3] {
-    [
-        ("PIP_NO_INDEX", "1"),
-        ("PIP_FIND_LINKS", links),
-        ("PIP_DISABLE_PIP_VERSION_CHECK", "1"),
-    ]
-}
+use crate::fixtures::{self, Wheel, pip_env};
 
 /// `sys.prefix == sys.base_prefix` (an interpreter, not a venv), and the prefix.
 fn what_runs(out: &Out) -> (bool, PathBuf) {

@@ -261,7 +261,7 @@ fn pip_install_outside_projects_points_at_pyman_tool_once() {
     }
     .build(&wheels);
     let links = wheels.display().to_string();
-    let env = [("PIP_NO_INDEX", "1"), ("PIP_FIND_LINKS", links.as_str())];
+    let env = fixtures::pip_env(&links);
     let first = ctx.run_env("", "pip", &["install", "plain-pkg"], &env);
     first.ok().stderr_has("pyman tool install");
     let again = ctx.run_env("", "pip", &["install", "plain-pkg"], &env);

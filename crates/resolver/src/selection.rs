@@ -254,22 +254,57 @@ fn env_selection(env: &Env) -> Option<Result<Selection, SelectError>> {
     )
 }
 
+/// A pin no version of which the project's `requires-python` allows.
+#[derive(Debug, Clone)]
+pub struct PinConflict {
+    pub pin: VersionRequest,
+    pub source: SelectionSource,
+    pub pyproject: Found,
+}
+
+impl fmt::Display for PinConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the pin `{}` ({}) contradicts `requires-python = \"{}\"` in `{}` line {}",
+            self.pin,
+            self.source,
+            self.pyproject.request.request,
+            self.pyproject.path.display(),
+            self.pyproject.request.line
+        )
+    }
+}
+
+impl std::error::Error for PinConflict {}
+
+impl Hint for PinConflict {
+    fn hint(&self) -> Option<String> {
+        Some(format!(
+            "pin a version the project supports, for example `pyman pin {}`",
+            self.pyproject.request.request
+        ))
+    }
+}
+
 /// The `pyproject.toml` whose `requires-python` no version of this
 /// selection's request can satisfy (a pin of `3.10` in a project that
 /// requires `>=3.11`), searched from the selection's project up. For
-/// `pyman current`, `doctor` and `pin`; the shim does not pay for it.
-pub fn requires_python_conflict(selection: &Selection) -> Option<Found> {
-    if matches!(
-        selection.source,
-        SelectionSource::File {
-            kind: FileKind::Pyproject,
-            ..
-        }
-    ) {
+/// `pyman current` and `doctor`; the shim does not pay for it.
+pub fn requires_python_conflict(selection: &Selection) -> Option<PinConflict> {
+    if let SelectionSource::File {
+        kind: FileKind::Pyproject,
+        ..
+    } = selection.source
+    {
         return None;
     }
     let dir = selection.project_dir()?;
-    conflicting_pyproject(dir, &selection.request)
+    conflicting_pyproject(dir, &selection.request).map(|pyproject| PinConflict {
+        pin: selection.request.clone(),
+        source: selection.source.clone(),
+        pyproject,
+    })
 }
 
 /// The nearest `pyproject.toml` from `dir` up whose `requires-python`

@@ -92,19 +92,9 @@ pub fn run(app: &App, args: &crate::args::CurrentArgs) -> Result<ExitCode> {
     if let Some((a, b)) = minor {
         crate::support_status::warn_if_end_of_life(app, a, b);
     }
-    if let Some(found) = pyman_resolver::selection::requires_python_conflict(&selection) {
-        app.printer.warn(format!(
-            "the pin `{}` ({}) contradicts `requires-python = \"{}\"` in `{}` line {}",
-            selection.request,
-            selection.source,
-            found.request.request,
-            found.path.display(),
-            found.request.line
-        ));
-        app.printer.hint(format!(
-            "pin a version the project supports, for example `pyman pin {}`",
-            found.request.request
-        ));
+    if let Some(conflict) = pyman_resolver::selection::requires_python_conflict(&selection) {
+        app.printer.warn(conflict.to_string());
+        app.printer.hint(conflict.hint().unwrap_or_default());
     }
     if let Some((_, message)) = &newer {
         app.printer.warn(message);

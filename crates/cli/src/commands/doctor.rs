@@ -231,21 +231,11 @@ fn pins_and_venvs(app: &App, inventory: &Inventory, out: &mut Vec<Finding>) {
         }
     }
     for selection in &selections {
-        if let Some(found) = pyman_resolver::selection::requires_python_conflict(selection) {
+        if let Some(conflict) = pyman_resolver::selection::requires_python_conflict(selection) {
             out.push(Finding::problem(
                 "pins",
-                format!(
-                    "the pin `{}` ({}) contradicts `requires-python = \"{}\"` in `{}` line {}",
-                    selection.request,
-                    selection.source,
-                    found.request.request,
-                    found.path.display(),
-                    found.request.line
-                ),
-                format!(
-                    "pin a version the project supports, for example `pyman pin {}`",
-                    found.request.request
-                ),
+                conflict.to_string(),
+                conflict.hint().unwrap_or_default(),
             ));
         }
         match resolve(&ctx, selection, inventory) {
