@@ -165,22 +165,29 @@ fn uv(env: &Env) -> Vec<Interpreter> {
         return Vec::new();
     };
     scan_named_dirs(&root, Origin::Uv, |name| {
-        let rest = name.strip_prefix("cpython-")?;
-        let (version, platform) = rest.split_once('-')?;
-        // uv names builds for a CPU level `x86_64_v3`: it runs here as x86_64.
-        let platform = ["_v2-", "_v3-", "_v4-"]
-            .iter()
-            .find_map(|level| platform.split_once(level))
-            .map_or_else(|| platform.to_string(), |(a, b)| format!("{a}-{b}"));
-        if platform != platform::triple() {
-            return None;
-        }
-        let (v, variant) = match version.strip_suffix("+freethreaded") {
-            Some(v) => (v, Variant::Freethreaded),
-            None => (version, Variant::Default),
-        };
-        v.parse::<Version>().ok().map(|v| (v, variant))
+        uv_folder(name, &platform::triple())
     })
+}
+
+/// The version in a uv install folder's name for this platform:
+/// `cpython-3.12.4-linux-x86_64-gnu`, `cpython-3.13.0+freethreaded-…`, and
+/// with a CPU level, `cpython-3.11.9-linux-x86_64_v3-gnu` (it runs here as
+/// x86_64).
+fn uv_folder(name: &str, triple: &str) -> Option<(Version, Variant)> {
+    let rest = name.strip_prefix("cpython-")?;
+    let (version, platform) = rest.split_once('-')?;
+    let platform = ["_v2-", "_v3-", "_v4-"]
+        .iter()
+        .find_map(|level| platform.split_once(level))
+        .map_or_else(|| platform.to_string(), |(a, b)| format!("{a}-{b}"));
+    if platform != triple {
+        return None;
+    }
+    let (v, variant) = match version.strip_suffix("+freethreaded") {
+        Some(v) => (v, Variant::Freethreaded),
+        None => (version, Variant::Default),
+    };
+    v.parse::<Version>().ok().map(|v| (v, variant))
 }
 
 fn scan_named_dirs(
@@ -363,6 +370,32 @@ impl ProbeCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uv_folders_with_a_cpu_level_are_this_platforms() {
+        let here = "linux-x86_64-gnu";
+        let v = |s: &str| s.parse::<Version>().unwrap();
+        for (name, want) in [
+            (
+                "cpython-3.12.4-linux-x86_64-gnu",
+                Some((v("3.12.4"), Variant::Default)),
+            ),
+            (
+                "cpython-3.11.9-linux-x86_64_v3-gnu",
+                Some((v("3.11.9"), Variant::Default)),
+            ),
+            (
+                "cpython-3.13.0+freethreaded-linux-x86_64_v2-gnu",
+                Some((v("3.13.0"), Variant::Freethreaded)),
+            ),
+            ("cpython-3.12.4-linux-aarch64-gnu", None),
+            ("cpython-3.12.4-linux-x86_64-musl", None),
+            ("pypy-3.10.14-linux-x86_64-gnu", None),
+            (".lock", None),
+        ] {
+            assert_eq!(uv_folder(name, here), want, "{name}");
+        }
+    }
 
     #[test]
     fn interpreter_names() {
