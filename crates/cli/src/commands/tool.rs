@@ -384,7 +384,9 @@ fn run_tool(app: &App, args: &ToolRunArgs) -> Result<ExitCode> {
         "{:08x}",
         pyman_resolver::venv::path_hash(Path::new(&key))
     ));
-    if !crate::venv::migrate::venv_python(&venv).exists() || Receipt::read(&venv).is_err() {
+    let whole =
+        |v: &Path| crate::venv::migrate::venv_python(v).exists() && Receipt::read(v).is_ok();
+    if !whole(&venv) {
         let request = Request {
             requirement: package.clone(),
             with: args.with.clone(),
@@ -393,11 +395,17 @@ fn run_tool(app: &App, args: &ToolRunArgs) -> Result<ExitCode> {
         let built = tool::build(app, &request, &interpreter)?;
         tool::retarget(&built.build, &venv)?;
         built.receipt.write(&built.build)?;
-        if venv.exists() {
+        fs::create_dir_all(venv.parent().unwrap_or(&venv))?;
+        // A damaged leftover goes; a whole venv another run placed meanwhile
+        // stays (it may be running), and this one is dropped.
+        if venv.exists() && !whole(&venv) {
             fs::remove_dir_all(&venv)?;
         }
-        fs::create_dir_all(venv.parent().unwrap_or(&venv))?;
-        fs::rename(&built.build, &venv)?;
+        if let Err(e) = fs_err::rename(&built.build, &venv)
+            && !whole(&venv)
+        {
+            return Err(e.into());
+        }
     }
     let program = venv.join(BIN_DIR).join(format!("{command}{EXE_SUFFIX}"));
     if !program.is_file() {
