@@ -91,6 +91,11 @@ fn pyenv_virtualenv_names_select_their_environment_and_pyman_never_writes_there(
         "webapp\n"
     );
     ctx.pyman("pinned", &["pin", "nosuchenv"]).code(2);
+    // `pyman migrate` does not touch pyenv-virtualenv's environment.
+    ctx.pyman("short", &["migrate", &py[0].minor])
+        .code(1)
+        .stderr_has("pyman venv --name webapp");
+    assert_eq!(before, fixtures::snapshot(&env));
 }
 
 #[test]
@@ -136,8 +141,16 @@ fn pyman_named_envs_are_made_listed_selected_and_protected() {
     );
     let out = ctx.run("proj", "python", &["-c", PREFIX]);
     assert_eq!(prefix(out.ok()), root, "{out}");
-    // Names that could be versions or paths are refused.
-    for bad in ["3.12", "../x", ".hidden", "a/b"] {
+    // Names a version file could never select are refused.
+    for bad in [
+        "3.12",
+        "../x",
+        ".hidden",
+        "a/b",
+        "pypy-tools",
+        "latest",
+        "miniconda-x",
+    ] {
         ctx.pyman("", &["venv", "--name", bad]).code(2);
     }
 }
@@ -186,6 +199,12 @@ fn several_versions_in_one_file_and_pyenv_global() {
     // `pin --rm` removes the local pin; the global one applies again.
     ctx.pyman("proj", &["pin", "--rm"]).ok();
     assert!(!ctx.work.join("proj/.python-version").exists());
+    let out = ctx.run("proj", "python", &["-c", ask]);
+    assert_eq!(
+        version(&out),
+        py[0].version,
+        "the global default applies again: {out}"
+    );
     ctx.pyman("proj", &["pin", "--rm"]).code(1);
 }
 
@@ -206,6 +225,21 @@ fn a_bare_venv_decides_without_a_version_file() {
         .ok()
         .stdout_has(".venv")
         .stdout_has("no version file");
+    // Not above a repository's root, not in a folder anyone may write to,
+    // not the home folder's own: those could be anyone's program, or take
+    // over from the global default everywhere.
+    ctx.dir("proj/repo/.git");
+    let out = ctx.run("proj/repo/src", "python", &["-c", PREFIX]);
+    assert_ne!(prefix(out.ok()), venv, "{out}");
+    let shared = ctx.dir("shared");
+    std::fs::set_permissions(
+        &shared,
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .unwrap();
+    make_venv(&py[1].exe(), &shared.join(".venv"), false);
+    let out = ctx.run("shared/deep", "python", &["-c", PREFIX]);
+    assert_ne!(prefix(out.ok()), shared.join(".venv"), "{out}");
     // A version file beats it, as everywhere: the pin decides, and the venv
     // built from another Python is reported.
     ctx.write("proj/.python-version", format!("{}\n", py[0].minor));
@@ -279,6 +313,14 @@ fn pyenvs_python_27_runs_but_pip_never_installs_into_it() {
     out.code(1)
         .stderr_has("Python 2 has no `venv` module")
         .stderr_has("virtualenv");
+    // No venv for it either: Python 2 would ignore `pyvenv.cfg` and pip
+    // would install into the interpreter.
+    ctx.pyman("p27", &["pin", "2.7"]).ok();
+    assert!(!ctx.work.join("p27/.venv").exists());
+    ctx.pyman("", &["venv", "--python", "2.7", "v27"])
+        .code(1)
+        .stderr_has("no `venv` module");
+    assert!(!ctx.work.join("v27").exists());
     ctx.pyman("", &["list"])
         .ok()
         .stdout_has(&version)
@@ -319,6 +361,11 @@ fn a_path_request_says_what_the_path_is() {
     );
     out.ok();
     assert_eq!(out.line(), py[0].version, "{out}");
+    // `/proc/self/cwd/…` is a relative path in disguise.
+    ctx.write("procdir/.python-version", "/proc/self/cwd/bin/python3\n");
+    ctx.run("procdir", "python", &["-c", "pass"])
+        .code(2)
+        .stderr_has("relative path");
     // Free-threaded 3.12 does not exist: said so, with no install hint.
     ctx.pyman("", &["install", "3.12t"])
         .code(2)

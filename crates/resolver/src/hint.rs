@@ -16,6 +16,31 @@ pub trait Hint: std::error::Error {
     }
 }
 
+/// A request as a shell word in a hint: `3.12` as is, `>=3.11, <3.13`
+/// quoted, so the command shown is the command to type (unquoted, `>`
+/// would redirect).
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '@' | '+' | ':' | ',')
+        })
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn requests_are_shell_words() {
+        assert_eq!(super::shell_word("3.12"), "3.12");
+        assert_eq!(super::shell_word(">=3.11, <3.13"), "'>=3.11, <3.13'");
+        assert_eq!(super::shell_word("==3.12.*"), "'==3.12.*'");
+        assert_eq!(super::shell_word("it's"), "'it'\\''s'");
+    }
+}
+
 /// An error and its causes on one line, `: `-separated, for notes and logs.
 pub fn one_line(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();

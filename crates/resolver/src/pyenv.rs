@@ -60,11 +60,21 @@ pub fn find_env(env: &Env, home: &PymanHome, name: &EnvName) -> Option<PathBuf> 
     found.pop()
 }
 
-/// A venv (`pyvenv.cfg`), or an old virtualenv with only `bin/python`.
+/// A venv (`pyvenv.cfg`), or an old virtualenv (`lib/pythonX.Y/orig-prefix.txt`,
+/// what virtualenv before 20 made, for Python 2.7). An interpreter is not
+/// an environment: pip run "in" it would install into the interpreter.
 pub fn is_env(dir: &Path) -> bool {
-    dir.join("pyvenv.cfg").is_file()
-        || dir
-            .join(BIN_DIR)
-            .join(format!("python{}", crate::platform::EXE_SUFFIX))
-            .is_file()
+    if dir.join("pyvenv.cfg").is_file() {
+        return true;
+    }
+    let has_python = dir
+        .join(BIN_DIR)
+        .join(format!("python{}", crate::platform::EXE_SUFFIX))
+        .is_file();
+    has_python
+        && std::fs::read_dir(dir.join("lib")).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.path().join("orig-prefix.txt").is_file())
+        })
 }

@@ -216,6 +216,14 @@ fn parse_with(input: &str, env_names: bool) -> Result<VersionRequest, RequestErr
         if path.components().any(|c| c == Component::ParentDir) {
             return Err(RequestError::ParentDirInPath { input: owned() });
         }
+        // `/proc/self/cwd/…` and `/dev/fd/…` are relative paths in disguise:
+        // a version file could name a program of the folder it is read in.
+        if ["/proc/", "/dev/fd/", "/dev/stdin"]
+            .iter()
+            .any(|p| s.starts_with(p))
+        {
+            return Err(RequestError::RelativePath { input: owned() });
+        }
         return Ok(VersionRequest::Path(path));
     }
     if CONDA_PREFIXES.iter().any(|p| lower.starts_with(p)) {
@@ -637,8 +645,10 @@ impl VersionRequest {
         if !judged(self) || !judged(other) {
             return true;
         }
+        // Each side in its own build: a `3.13t` pin and `requires-python`
+        // (which says nothing of builds) meet at 3.13.
         let both =
-            |v: &Version| self.matches(v, self.variant()) && other.matches(v, self.variant());
+            |v: &Version| self.matches(v, self.variant()) && other.matches(v, other.variant());
         if let VersionRequest::Version { release, .. } = self
             && let (Some(minor), Some(patch)) = (release.minor, release.patch)
         {

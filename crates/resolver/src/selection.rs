@@ -202,7 +202,7 @@ pub fn select(cwd: &Path, env: &Env, home: &PymanHome) -> Result<Option<Selectio
     if let Some(found) = find_pyproject(cwd)? {
         return Ok(Some(from_found(found)));
     }
-    if let Some(root) = find_project_venv(cwd) {
+    if let Some(root) = find_project_venv(cwd, env) {
         let python = root
             .join(crate::platform::BIN_DIR)
             .join(format!("python{}", crate::platform::EXE_SUFFIX));
@@ -220,13 +220,43 @@ pub fn select(cwd: &Path, env: &Env, home: &PymanHome) -> Result<Option<Selectio
     }
 }
 
-/// The nearest `.venv` (a folder with `pyvenv.cfg`) from `start` up. Not
-/// pyman's own data folder's: that holds no project.
-fn find_project_venv(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .map(|dir| dir.join(crate::venv::PROJECT_VENV))
-        .find(|root| root.join("pyvenv.cfg").is_file())
+/// The nearest `.venv` (a folder with `pyvenv.cfg`) from `start` up, within
+/// the project: the walk stops at a repository's root (`.git`) and below
+/// the home folder (a `~/.venv` would otherwise take over from the global
+/// default everywhere). A `.venv` in a folder others may write to (`/tmp`)
+/// or owned by someone other than its folder's owner is passed over: it
+/// could be anyone's program.
+fn find_project_venv(start: &Path, env: &Env) -> Option<PathBuf> {
+    let home = env
+        .non_empty(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
+        .map(PathBuf::from);
+    for dir in start.ancestors() {
+        if home.as_deref() == Some(dir) {
+            return None;
+        }
+        let root = dir.join(crate::venv::PROJECT_VENV);
+        if root.join("pyvenv.cfg").is_file() && trusted(dir, &root) {
+            return Some(root);
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+    }
+    None
+}
+
+#[cfg(unix)]
+fn trusted(dir: &Path, venv: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(dir), std::fs::metadata(venv)) {
+        (Ok(d), Ok(v)) => d.mode() & 0o002 == 0 && d.uid() == v.uid(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn trusted(_dir: &Path, _venv: &Path) -> bool {
+    true
 }
 
 /// `PYMAN_PYTHON`, when set and not empty.
@@ -282,7 +312,7 @@ impl Hint for PinConflict {
     fn hint(&self) -> Option<String> {
         Some(format!(
             "pin a version the project supports, for example `pyman pin {}`",
-            self.pyproject.request.request
+            crate::hint::shell_word(&self.pyproject.request.request.to_string())
         ))
     }
 }

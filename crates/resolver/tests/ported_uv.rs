@@ -589,6 +589,9 @@ fn uv_requires_python_intersections() {
     assert!(!req("3.10").overlaps(&at_least_311));
     assert!(!req("cpython@3.10").overlaps(&at_least_311));
     assert!(req(">3.8,<3.12").overlaps(&at_least_311));
+    // pyman: a free-threaded pin meets `requires-python`, which names no build.
+    assert!(req("3.13t").overlaps(&at_least_311));
+    assert!(req(">=3.13t").overlaps(&at_least_311));
 }
 
 #[test]

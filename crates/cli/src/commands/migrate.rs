@@ -27,6 +27,7 @@ const BUILDING_SUFFIX: &str = "migrating";
 
 pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
     let request = crate::error::parse_request(&args.request)?;
+    let word = pyman_resolver::hint::shell_word(&request.to_string());
     let selection = pyman_resolver::select(app.cwd(), app.env(), app.home())
         .ok()
         .flatten()
@@ -51,6 +52,19 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
             .filter(|root| root.starts_with(app.home().envs())),
         _ => None,
     });
+    if named.is_none()
+        && let Some(VersionRequest::Env(name)) = selection.as_ref().map(|s| &s.request)
+    {
+        return Err(fail(
+            format!(
+                "the pin `{name}` names an environment pyman did not make (pyenv-virtualenv's); pyman does not change it"
+            ),
+            format!(
+                "make pyman's own environment of that name, which then takes precedence: `pyman venv --name {} --python {word}` (then `pip install` what it needs)",
+                name.name
+            ),
+        ));
+    }
     let link = named.clone().unwrap_or_else(|| project.join(PROJECT_VENV));
     // A `.venv` that is a link is migrated where it points: the new venv is
     // built beside the real folder, and the link keeps pointing at it.
@@ -63,7 +77,7 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
         return Err(fail(
             format!("there is no venv to migrate at `{}`", target.display()),
             format!(
-                "run this in a project with a `.venv`; for a new one, `pyman pin {request}` creates it"
+                "run this in a project with a `.venv`; for a new one, `pyman pin {word}` creates it"
             ),
         ));
     };
@@ -71,7 +85,7 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
     let choose = || crate::commands::venv::choose_interpreter(app, Some(&args.request));
     let not_installed = |e: anyhow::Error| {
         e.context(format!(
-            "`{request}` is not installed: `pyman install {request}`, or `pyman migrate --install {request}`"
+            "`{request}` is not installed: `pyman install {word}`, or `pyman migrate --install {word}`"
         ))
     };
     // Installed only when missing.

@@ -36,8 +36,9 @@ pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
                 found.request.line
             ),
             format!(
-                "pin a version the project supports (`pyman pin {}`), or write this one anyway with `pyman pin {request} --force`",
-                found.request.request
+                "pin a version the project supports (`pyman pin {}`), or write this one anyway with `pyman pin {} --force`",
+                pyman_resolver::hint::shell_word(&found.request.request.to_string()),
+                pyman_resolver::hint::shell_word(&request.to_string())
             ),
         ));
     }
@@ -78,8 +79,10 @@ pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
                 None => {
                     app.printer
                         .warn(format!("no installed Python satisfies `{request}`"));
-                    app.printer
-                        .hint(format!("install it with `pyman install {request}`"));
+                    app.printer.hint(format!(
+                        "install it with `pyman install {}`",
+                        pyman_resolver::hint::shell_word(&request.to_string())
+                    ));
                 }
             }
         }
@@ -148,6 +151,13 @@ fn project_venv(app: &App, request: &VersionRequest, inventory: &pyman_resolver:
     let Some(interpreter) = inventory.best(request) else {
         return;
     };
+    if interpreter.version.major < 3 {
+        app.printer.info(format!(
+            "Python {} has no `venv` module: no `.venv` was made (pip stays refused outside a virtualenv)",
+            interpreter.version_string()
+        ));
+        return;
+    }
     let base = crate::venv::Base::new(app.home(), interpreter);
     let options = crate::venv::Options::project(true, None);
     match crate::venv::create(&base, &target, &options) {

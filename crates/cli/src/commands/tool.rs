@@ -36,6 +36,7 @@ fn install(app: &App, args: &ToolInstallArgs) -> Result<ExitCode> {
         };
         let built = tool::build(app, &request, &interpreter)?;
         let name = built.receipt.name.clone();
+        let _lock = lock(app, &name)?;
         refuse_existing(app, &name, args.force)?;
         check_commands(app, &name, &built.receipt.commands, args.force)?;
         let receipt = place(app, built)?;
@@ -106,6 +107,56 @@ fn check_commands(app: &App, name: &str, commands: &[String], force: bool) -> Re
         }
     }
     Ok(())
+}
+
+/// One change to a tool at a time: two installs of one name would race on
+/// its folder and its command files.
+fn lock(app: &App, name: &str) -> Result<pyman_installer::lock::FileLock> {
+    let timeout = pyman_installer::Options::from_env(app.env()).lock_timeout;
+    let path = app.home().locks().join(format!("tool-{name}.lock"));
+    Ok(pyman_installer::lock::acquire(
+        &path,
+        &format!("the tool `{name}`"),
+        timeout,
+        || {
+            app.printer.info(format!(
+                "Waiting for another pyman changing the tool `{name}`"
+            ));
+        },
+    )?)
+}
+
+/// An upgrade keeps the tool's commands, less those another tool provides
+/// now (taken over with `--force`, or new in this version): said, not an
+/// error after pip already ran.
+fn keep_own_commands(app: &App, name: &str, commands: Vec<String>) -> Vec<String> {
+    let owners = tool::command_owners(app.home());
+    commands
+        .into_iter()
+        .filter(|c| {
+            let shim = app.home().shims().join(format!("{c}{EXE_SUFFIX}"));
+            let master = app.home().shims().join(crate::shims::SHIM_FILE);
+            if shim.exists() && !crate::shims::same_file(&shim, &master) {
+                app.printer.warn(format!(
+                    "`{}` is not one of pyman's shims and stays; `{c}` of `{name}` is not linked",
+                    shim.display()
+                ));
+                return false;
+            }
+            match owners
+                .iter()
+                .find(|(cmd, t)| cmd == c && t != name && tool::dir(app.home(), t).exists())
+            {
+                Some((_, other)) => {
+                    app.printer.warn(format!(
+                        "`{c}` of `{name}` stays the command of the tool `{other}`; `pyman tool install {name} --force` takes it over"
+                    ));
+                    false
+                }
+                None => true,
+            }
+        })
+        .collect()
 }
 
 /// Moves a built tool into place (swapping out an old one), then links its
@@ -218,24 +269,25 @@ fn upgrade(app: &App, args: &ToolUpgradeArgs) -> Result<ExitCode> {
     let installed = tool::installed(app.home());
     let mut failed = 0;
     for name in &names {
-        let Some(t) = installed
-            .iter()
-            .find(|t| receipt::is_tool_name(name) && t.name() == *name)
-        else {
-            return Err(unknown(name));
+        let one = || -> Result<String> {
+            let t = installed
+                .iter()
+                .find(|t| receipt::is_tool_name(name) && t.name() == *name)
+                .ok_or_else(|| unknown(name))?;
+            let receipt = t.receipt.clone().map_err(|e| {
+                fail(
+                    format!("`{name}` cannot be upgraded: {e}"),
+                    format!("reinstall it: `pyman tool install {name} --force`"),
+                )
+            })?;
+            let _lock = lock(app, name)?;
+            if args.python.is_some() || t.is_broken() {
+                rebuild(app, t, &receipt, args.python.as_deref())
+            } else {
+                in_place(app, t, &receipt)
+            }
         };
-        let receipt = t.receipt.clone().map_err(|e| {
-            fail(
-                format!("`{name}` cannot be upgraded: {e}"),
-                format!("reinstall it: `pyman tool install {name} --force`"),
-            )
-        })?;
-        let result = if args.python.is_some() || t.is_broken() {
-            rebuild(app, t, &receipt, args.python.as_deref())
-        } else {
-            in_place(app, t, &receipt)
-        };
-        match result {
+        match one() {
             Ok(msg) => app.printer.success(msg),
             Err(e) if names.len() > 1 => {
                 failed += 1;
@@ -264,12 +316,15 @@ fn in_place(app: &App, t: &tool::Installed, receipt: &Receipt) -> Result<String>
         .as_ref()
         .and_then(|v| v.version.clone())
         .unwrap_or_default();
-    tool::pip_in(&t.dir, &args, &interpreter, &receipt.requirement)?;
+    let after = format!(
+        "pip may have changed part of the venv; `pyman tool install {} --force` rebuilds it as asked",
+        receipt.name
+    );
+    tool::pip_in(&t.dir, &args, &interpreter, &receipt.requirement, &after)?;
     let (version, scripts) = tool::metadata(&t.dir, &receipt.name)?;
     let mut new = receipt.clone();
     let was = new.version.replace(version.clone());
-    new.commands = tool::commands_of(&t.dir, scripts);
-    check_commands(app, &new.name, &new.commands, false)?;
+    new.commands = keep_own_commands(app, &new.name, tool::commands_of(&t.dir, scripts));
     new.write(&t.dir)?;
     tool::unlink_commands(app.home(), &new.name)?;
     tool::link_commands(app.home(), &new.name, &new.commands)?;
@@ -318,7 +373,9 @@ fn rebuild(
             was_minor.as_deref().unwrap_or("?")
         )
     })?;
-    check_commands(app, name, &built.receipt.commands, false)?;
+    let mut built = built;
+    built.receipt.commands =
+        keep_own_commands(app, name, std::mem::take(&mut built.receipt.commands));
     let new = place(app, built)?;
     Ok(format!(
         "Rebuilt {name} {} on Python {}{}",
@@ -350,6 +407,7 @@ fn uninstall(app: &App, names: &[String]) -> Result<ExitCode> {
     }
     for name in &names {
         let dir = tool::dir(app.home(), name);
+        let _lock = lock(app, name)?;
         tool::unlink_commands(app.home(), name)?;
         fs::remove_dir_all(&dir)?;
         app.printer.success(format!("Removed the tool `{name}`"));

@@ -169,7 +169,8 @@ fn warn_dangling_pins(app: &App, inventory: &Inventory) {
                 selection.source
             ));
             app.printer.hint(format!(
-                "reinstall it with `pyman install {request}`, or pin another version"
+                "reinstall it with `pyman install {}`, or pin another version",
+                pyman_resolver::hint::shell_word(&request.to_string())
             ));
         }
     }

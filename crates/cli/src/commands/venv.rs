@@ -145,10 +145,12 @@ pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
 
 /// `$PYMAN_HOME/envs/NAME`, for a name a version file can hold.
 fn named_env_path(app: &App, name: &str) -> Result<PathBuf> {
-    if !pyman_resolver::request::is_env_name(name)
-        || !name.starts_with(|c: char| c.is_ascii_alphabetic())
-        || name.parse::<VersionRequest>().is_ok()
-    {
+    // Only a name a version file line reads as this environment's.
+    let selectable = matches!(
+        pyman_resolver::request::parse_line(name),
+        Ok(VersionRequest::Env(ref e)) if e.version.is_none() && e.name == name
+    );
+    if !selectable {
         return Err(crate::error::usage(
             format!("`{name}` cannot name an environment"),
             "use a name that starts with a letter and holds only letters, digits, `-`, `_` and `.`, and is not a version (`webapp`, `data-tools`)",

@@ -162,11 +162,18 @@ pub fn commands_of(venv: &Path, scripts: Vec<String>) -> Vec<String> {
 }
 
 fn run_pip(build: &Path, args: &[String], interpreter: &Interpreter, what: &str) -> Result<()> {
-    pip_in(build, args, &interpreter.version_string(), what)
+    pip_in(
+        build,
+        args,
+        &interpreter.version_string(),
+        what,
+        "nothing was changed",
+    )
 }
 
-/// pip in a tool's venv; its failure names the requirement and pip's errors.
-pub fn pip_in(venv: &Path, args: &[String], python: &str, what: &str) -> Result<()> {
+/// pip in a tool's venv; its failure names the requirement, pip's errors
+/// and what that left (`after`).
+pub fn pip_in(venv: &Path, args: &[String], python: &str, what: &str, after: &str) -> Result<()> {
     let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
     if args.first() == Some(&"install") && !args.contains(&"--no-compile") {
         args.insert(1, "--no-compile");
@@ -177,9 +184,8 @@ pub fn pip_in(venv: &Path, args: &[String], python: &str, what: &str) -> Result<
     if out.status.success() {
         return Ok(());
     }
-    let mut msg = format!(
-        "pip could not install `{what}` on Python {interpreter_version}; nothing was changed"
-    );
+    let mut msg =
+        format!("pip could not install `{what}` on Python {interpreter_version}; {after}");
     for e in pip_errors(&out) {
         msg.push_str("\n  ");
         msg.push_str(&e);
@@ -289,15 +295,38 @@ pub fn retarget(build: &Path, target: &Path) -> Result<()> {
         }
     }
     for path in files {
-        let Ok(text) = fs_err::read_to_string(&path) else {
+        let Ok(bytes) = fs_err::read(&path) else {
             continue;
         };
-        if text.contains(&from) {
+        // Text (scripts' `#!` lines, activate scripts, `pyvenv.cfg`), and
+        // Windows' `.exe` launchers, whose `#!` line sits before the
+        // appended zip (the launcher reads it back from there, and zip
+        // readers allow any prefix length).
+        if let Some(new) = replace_bytes(&bytes, from.as_bytes(), to.as_bytes()) {
             // In place: the file keeps its mode.
-            fs::write(&path, text.replace(&from, &to))?;
+            fs::write(&path, new)?;
         }
     }
     Ok(())
+}
+
+/// `data` with every `from` replaced by `to`; `None` when there is none.
+fn replace_bytes(data: &[u8], from: &[u8], to: &[u8]) -> Option<Vec<u8>> {
+    if from.is_empty() || !data.windows(from.len()).any(|w| w == from) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(data.len() + to.len());
+    let mut i = 0;
+    while i < data.len() {
+        if data[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+        } else {
+            out.push(data[i]);
+            i += 1;
+        }
+    }
+    Some(out)
 }
 
 /// The tool owning each command file: `(command, tool)`.
@@ -381,7 +410,7 @@ pub fn installed(home: &PymanHome) -> Vec<Installed> {
         .filter(|p| {
             p.is_dir()
                 && p.file_name()
-                    .is_some_and(|n| !n.to_string_lossy().starts_with('.') && n != "commands")
+                    .is_some_and(|n| receipt::is_tool_name(&n.to_string_lossy()))
         })
         .map(|dir| Installed {
             receipt: Receipt::read(&dir),
@@ -395,6 +424,23 @@ pub fn installed(home: &PymanHome) -> Vec<Installed> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn launchers_are_retargeted_byte_for_byte() {
+        // A Windows launcher: binary stub, `#!` line, then the zip.
+        let mut exe = vec![0x4d, 0x5a, 0, 0xff, 0x90];
+        exe.extend_from_slice(b"#!C:\\h\\tools\\.build-1\\Scripts\\python.exe\r\n");
+        exe.extend_from_slice(b"PK\x03\x04zipdata");
+        let out =
+            super::replace_bytes(&exe, b"C:\\h\\tools\\.build-1", b"C:\\h\\tools\\black").unwrap();
+        let text = String::from_utf8_lossy(&out);
+        assert!(
+            text.contains("#!C:\\h\\tools\\black\\Scripts\\python.exe\r\nPK"),
+            "{text}"
+        );
+        assert!(out.starts_with(&[0x4d, 0x5a, 0, 0xff, 0x90]));
+        assert_eq!(super::replace_bytes(b"nothing here", b"x:\\", b"y"), None);
+    }
+
     #[test]
     fn console_scripts_are_read_from_entry_points() {
         let text = "[console_scripts]\nblack = black:patched_main\nblackd = blackd:patched_main [d]\n\n[gui_scripts]\nviewer=v:main\n[other]\nnot = x:y\n";

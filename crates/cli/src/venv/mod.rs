@@ -152,6 +152,18 @@ pub fn create(base: &Base, target: &Path, options: &Options) -> Result<()> {
 /// Writes a venv into `build` that is meant to live at `target` (its
 /// scripts and `pyvenv.cfg` name `target`); the caller moves it there.
 pub fn build_for(base: &Base, build: &Path, target: &Path, options: &Options) -> Result<()> {
+    // Python 2 ignores `pyvenv.cfg`: such a "venv" would run (and pip would
+    // install into) the interpreter itself.
+    if base.interpreter.version.major < 3 {
+        return Err(fail(
+            format!(
+                "Python {} has no `venv` module, so pyman makes no venv for it (`{}` would run, and pip would install into, the interpreter itself)",
+                base.interpreter.version_string(),
+                target.display()
+            ),
+            "make a virtualenv for it (`pyenv virtualenv 2.7.18 NAME`, or `virtualenv -p python2.7 .venv`) and select it by name or path in `.python-version`",
+        ));
+    }
     write_layout(base, build, target, options)?;
     if options.with_pip {
         seed::seed(base, build, target, options.compiled_pip)?;

@@ -116,7 +116,10 @@ impl Hint for TargetError {
                 "pin one for this project with `pyman pin 3.12`, or a default with `pyman pin --global 3.12`".to_string()
             }
             TargetError::NotInstalled { request, .. } => {
-                format!("install it with `pyman install {request}`, or see what is installed with `pyman list`")
+                format!(
+                    "install it with `pyman install {}`, or see what is installed with `pyman list`",
+                    crate::hint::shell_word(&request.to_string())
+                )
             }
             TargetError::MinorNotInstalled { major, minor, .. } => {
                 format!("install it with `pyman install {major}.{minor}`")
