@@ -30,17 +30,6 @@ pub fn shell_word(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn requests_are_shell_words() {
-        assert_eq!(super::shell_word("3.12"), "3.12");
-        assert_eq!(super::shell_word(">=3.11, <3.13"), "'>=3.11, <3.13'");
-        assert_eq!(super::shell_word("==3.12.*"), "'==3.12.*'");
-        assert_eq!(super::shell_word("it's"), "'it'\\''s'");
-    }
-}
-
 /// An error and its causes on one line, `: `-separated, for notes and logs.
 pub fn one_line(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
@@ -51,4 +40,15 @@ pub fn one_line(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn requests_are_shell_words() {
+        assert_eq!(super::shell_word("3.12"), "3.12");
+        assert_eq!(super::shell_word(">=3.11, <3.13"), "'>=3.11, <3.13'");
+        assert_eq!(super::shell_word("==3.12.*"), "'==3.12.*'");
+        assert_eq!(super::shell_word("it's"), "'it'\\''s'");
+    }
 }
