@@ -57,6 +57,7 @@ fn tools_live_in_their_own_venvs_and_survive_their_python() {
             scripts: &[("mytool", "mytool:main")],
             requires: &["helper-lib"],
             requires_python: Some(&requires_python),
+            ..Wheel::default()
         },
         Wheel {
             name: "othertool",
@@ -226,6 +227,21 @@ fn tools_live_in_their_own_venvs_and_survive_their_python() {
     from_new_shell(&ctx, &setup, "", "mytool")
         .ok()
         .stdout_has("mytool 1.0");
+
+    // A command shipped as a file (as ruff's binary is), not an entry point.
+    Wheel {
+        name: "binlike",
+        version: "2.0",
+        data_scripts: &[("binlike", "#!python\nprint('binlike ran')\n")],
+        ..Wheel::default()
+    }
+    .build(&wheels);
+    ctx.pyman("", &["tool", "install", "binlike"])
+        .ok()
+        .stderr_has("`binlike`");
+    from_new_shell(&ctx, &setup, "", "binlike")
+        .ok()
+        .stdout_has("binlike ran");
 
     // `tool run` runs without installing.
     let out = ctx.pyman("", &["tool", "run", "runme", "--", "a"]);

@@ -153,12 +153,24 @@ pub fn commands_of(venv: &Path, scripts: Vec<String>) -> Vec<String> {
     scripts
         .into_iter()
         .filter(|c| !is_python_command(c) && !c.starts_with('.') && !c.contains(['/', '\\']))
-        .filter(|c| {
-            venv.join(BIN_DIR)
-                .join(format!("{c}{EXE_SUFFIX}"))
-                .is_file()
-        })
+        .filter(|c| is_command(&venv.join(BIN_DIR).join(format!("{c}{EXE_SUFFIX}"))))
         .collect()
+}
+
+/// A file that runs: on Unix, with an execute bit.
+fn is_command(path: &Path) -> bool {
+    let Ok(md) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        md.is_file() && md.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        md.is_file()
+    }
 }
 
 fn run_pip(build: &Path, args: &[String], interpreter: &Interpreter, what: &str) -> Result<()> {
@@ -238,7 +250,15 @@ pub fn metadata(venv: &Path, name: &str) -> Result<(String, Vec<String>)> {
                 .with_context(|| format!("the metadata of `{name}` has no version"))?;
             let entry_points =
                 fs_err::read_to_string(e.path().join("entry_points.txt")).unwrap_or_default();
-            return Ok((version, scripts_in(&entry_points)));
+            let mut scripts = scripts_in(&entry_points);
+            // Scripts a wheel ships as files (`ruff`, `uv`, maturin's
+            // binaries, `scripts=`) are not entry points: its `RECORD` says
+            // which files pip put in `bin/`.
+            let record = fs_err::read_to_string(e.path().join("RECORD")).unwrap_or_default();
+            scripts.extend(bin_files_in(&record, &site, &venv.join(BIN_DIR)));
+            scripts.sort();
+            scripts.dedup();
+            return Ok((version, scripts));
         }
     }
     Err(fail(
@@ -248,6 +268,34 @@ pub fn metadata(venv: &Path, name: &str) -> Result<(String, Vec<String>)> {
         ),
         "check that the requirement names the package it installs",
     ))
+}
+
+/// The names of the files a `RECORD` (paths relative to `site`) lists in `bin`.
+fn bin_files_in(record: &str, site: &Path, bin: &Path) -> Vec<String> {
+    record
+        .lines()
+        .filter_map(|line| {
+            let rel = line.split(',').next()?.replace('\\', "/");
+            let mut path = site.to_path_buf();
+            for part in rel.split('/') {
+                match part {
+                    "" | "." => {}
+                    ".." => {
+                        path.pop();
+                    }
+                    p => path.push(p),
+                }
+            }
+            (path.parent() == Some(bin))
+                .then(|| path.file_name()?.to_str().map(str::to_string))
+                .flatten()
+        })
+        .map(|n| {
+            n.strip_suffix(EXE_SUFFIX)
+                .map_or_else(|| n.clone(), str::to_string)
+        })
+        .filter(|n| !n.is_empty() && (EXE_SUFFIX.is_empty() || !n.ends_with("-script.py")))
+        .collect()
 }
 
 /// `lib/python3.X/site-packages` (or `Lib/site-packages` on Windows).
@@ -439,6 +487,15 @@ mod tests {
         );
         assert!(out.starts_with(&[0x4d, 0x5a, 0, 0xff, 0x90]));
         assert_eq!(super::replace_bytes(b"nothing here", b"x:\\", b"y"), None);
+    }
+
+    #[test]
+    fn scripts_shipped_as_files_are_read_from_record() {
+        let site = std::path::Path::new("/v/lib/python3.12/site-packages");
+        let bin = std::path::Path::new("/v/bin");
+        let record = "ruff-0.5.0.dist-info/RECORD,,\n../../../bin/ruff,sha256=x,123\nruff/__init__.py,sha256=y,1\n../../../bin/../lib/evil,,\n";
+        assert_eq!(super::bin_files_in(record, site, bin), ["ruff"]);
+        assert!(super::bin_files_in("", site, bin).is_empty());
     }
 
     #[test]
