@@ -10,7 +10,9 @@ custom PYMAN_HOME and this machine's pyenv interpreters (3.11, 3.12, 3.13):
   project's, never pyman's default venv;
 - tox with `envlist = py311,py312,py313` and `PYMAN_HOME` not passed on;
 - pipx with its uv backend and `--python python3.13`;
-- virtualenv `-p 3.13`.
+- virtualenv `-p 3.13`;
+- `pyman tool install` of two real applications: pycowsay (an entry point)
+  and ruff (a binary shipped as a file), run through their commands.
 
 Packages inside the environments come from wheels this script builds
 (`PIP_NO_INDEX`, `PIP_FIND_LINKS`; uv's `--offline --find-links`). Where the
@@ -31,7 +33,12 @@ import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOLS = ["uv==0.13.9", "pdm==2.29.4", "tox==4.67.15", "pipx==1.18.4", "virtualenv==21.15.11"]
-CACHE = os.path.join(os.path.expanduser("~"), ".cache", "pyman-clients", "-".join(t.replace("==", "") for t in TOOLS))
+# Real applications for `pyman tool`: one with an entry point, one whose
+# command is a binary shipped as a file (not an entry point). Their wheels
+# are downloaded once with the tools.
+APPS = ["pycowsay==0.0.0.2", "ruff==0.6.9"]
+CACHE = os.path.join(os.path.expanduser("~"), ".cache", "pyman-clients",
+                     "-".join(t.replace("==", "") for t in TOOLS + APPS))
 
 failures = []
 passed = 0
@@ -62,6 +69,10 @@ def tools_venv():
     subprocess.run([sys.executable, "-m", "venv", CACHE], check=True)
     p = subprocess.run([os.path.join(bin_dir, "pip"), "install", "-q", "--disable-pip-version-check"] + TOOLS,
                        capture_output=True, text=True, timeout=900)
+    if p.returncode == 0:
+        p = subprocess.run([os.path.join(bin_dir, "pip"), "download", "-q", "--disable-pip-version-check",
+                            "--only-binary", ":all:", "--python-version", "3.12", "-d", os.path.join(CACHE, "apps")]
+                           + APPS, capture_output=True, text=True, timeout=900)
     if p.returncode != 0:
         shutil.rmtree(CACHE, ignore_errors=True)
         text = p.stdout + p.stderr
@@ -223,6 +234,17 @@ def main():
         check("virtualenv -p 3.13", code == 0, out)
         code, out = run([os.path.join(tmp, "ve313", "bin", "python"), "-c", "import sys; print(sys.version_info[:2])"], env, tmp)
         check("virtualenv's venv runs 3.13", code == 0 and "(3, 13)" in out, out)
+        # Real applications in their own venvs, from wheels fetched once.
+        aenv = dict(env, PIP_FIND_LINKS=os.path.join(CACHE, "apps"))
+        code, out = run([args.pyman, "tool", "install", "--python", "3.12"] + [a.split("==")[0] for a in APPS],
+                        aenv, tmp, timeout=600)
+        check("pyman tool install pycowsay ruff", code == 0, out)
+        code, out = run(["pycowsay", "moo"], aenv, tmp)
+        check("pycowsay (an entry point) runs from its tool venv", code == 0 and "moo" in out, out)
+        code, out = run(["ruff", "--version"], aenv, tmp)
+        check("ruff (a binary shipped as a file) runs from its tool venv", code == 0 and "0.6.9" in out, out)
+        code, out = run([args.pyman, "tool", "list", "--json"], aenv, tmp)
+        check("pyman tool list names both", code == 0 and '"pycowsay"' in out and '"ruff"' in out, out)
         check("pyenv's interpreters are untouched", site_files() == before)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
