@@ -150,6 +150,13 @@ fn tools_live_in_their_own_venvs_and_survive_their_python() {
     from_new_shell(&ctx, &setup, "", "mytool")
         .ok()
         .stdout_has("othertool 1.0");
+    // While othertool has it, upgrading mytool keeps it there, and says so.
+    ctx.pyman("", &["tool", "upgrade", "mytool"])
+        .ok()
+        .stderr_has("stays the command of the tool `othertool`");
+    from_new_shell(&ctx, &setup, "", "mytool")
+        .ok()
+        .stdout_has("othertool 1.0");
     // Gone again, the command goes with it; an upgrade of mytool links it back.
     ctx.pyman("", &["tool", "uninstall", "othertool"]).ok();
     ctx.pyman("", &["tool", "upgrade", "mytool"]).ok();
@@ -228,6 +235,8 @@ fn tools_live_in_their_own_venvs_and_survive_their_python() {
         .ok()
         .stdout_has("mytool 1.0");
 
+    // A file in the shims folder that is not pyman's is never replaced.
+    std::fs::write(ctx.shims().join("binlike"), "#!/bin/sh\necho mine\n").unwrap();
     // A command shipped as a file (as ruff's binary is), not an entry point.
     Wheel {
         name: "binlike",
@@ -236,6 +245,14 @@ fn tools_live_in_their_own_venvs_and_survive_their_python() {
         ..Wheel::default()
     }
     .build(&wheels);
+    ctx.pyman("", &["tool", "install", "binlike"])
+        .code(1)
+        .stderr_has("not one of pyman's shims");
+    assert_eq!(
+        std::fs::read_to_string(ctx.shims().join("binlike")).unwrap(),
+        "#!/bin/sh\necho mine\n"
+    );
+    std::fs::remove_file(ctx.shims().join("binlike")).unwrap();
     ctx.pyman("", &["tool", "install", "binlike"])
         .ok()
         .stderr_has("`binlike`");
