@@ -73,6 +73,17 @@ fn pyenv_virtualenv_names_select_their_environment_and_pyman_never_writes_there(
     }
     assert_eq!(before, fixtures::snapshot(&env), "pyman wrote into the env");
 
+    // pyenv's name for an interpreter that is not a version (`versions/mybuild`)
+    // is that interpreter, as pyenv runs it, not an environment.
+    std::os::unix::fs::symlink(&py[0].version, ctx.pyenv_root.join("versions/mybuild")).unwrap();
+    ctx.write("custom/.python-version", "mybuild\n");
+    let out = ctx.run(
+        "custom",
+        "python",
+        &["-c", "import sys; print(sys.base_prefix)"],
+    );
+    out.ok().stdout_has("versions/mybuild");
+
     // A name found nowhere: the file, the line and both fixes.
     ctx.write("missing/.python-version", "\n# ours\nnosuchenv\n");
     let out = ctx.run("missing", "python", &["-c", "pass"]);
@@ -231,6 +242,18 @@ fn a_bare_venv_decides_without_a_version_file() {
     ctx.dir("proj/repo/.git");
     let out = ctx.run("proj/repo/src", "python", &["-c", PREFIX]);
     assert_ne!(prefix(out.ok()), venv, "{out}");
+    // Nor does a version file in such a folder choose what runs.
+    let open = ctx.dir("open");
+    std::fs::set_permissions(&open, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
+    let planted = ctx.write("open/planted", "#!/bin/sh\necho PLANTED\n");
+    std::fs::set_permissions(
+        &planted,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    ctx.write("open/.python-version", format!("{}\n", planted.display()));
+    let out = ctx.run("open/deep", "python", &["-c", "print('not planted')"]);
+    out.ok().stdout_has("not planted");
     let shared = ctx.dir("shared");
     std::fs::set_permissions(
         &shared,
@@ -313,6 +336,32 @@ fn pyenvs_python_27_runs_but_pip_never_installs_into_it() {
     out.code(1)
         .stderr_has("Python 2 has no `venv` module")
         .stderr_has("virtualenv");
+    // `pyman run` says the same to pip.
+    let out = ctx.pyman_env(
+        "",
+        &["run", "--", "pip", "install", "anything"],
+        &[("PYMAN_PYTHON", "2.7"), ("PIP_NO_INDEX", "1")],
+    );
+    assert_ne!(out.code, Some(0), "{out}");
+    assert!(
+        out.stdout.contains("virtualenv") || out.stderr.contains("virtualenv"),
+        "{out}"
+    );
+    // A path to its `python2.7` is known as Python 2: no default venv tried.
+    let exe = ctx
+        .pyenv_root
+        .join("versions")
+        .join(name)
+        .join("bin/python2.7");
+    let out = ctx.run_env(
+        "",
+        "python",
+        &["-c", "import sys; print(sys.version_info[0])"],
+        &[("PYMAN_PYTHON", &exe.display().to_string())],
+    );
+    out.ok();
+    assert_eq!(out.line(), "2", "{out}");
+    assert!(out.stderr.is_empty(), "{out}");
     // No venv for it either: Python 2 would ignore `pyvenv.cfg` and pip
     // would install into the interpreter.
     ctx.pyman("p27", &["pin", "2.7"]).ok();

@@ -14,7 +14,8 @@ sys.stdout.write('%d.%d.%d%s%s %s' % (v[0], v[1], v[2], pre, n, 'freethreaded' i
 /// `3.12.4 default`, or why the interpreter did not answer.
 pub fn probe(exe: &Path) -> Result<(Version, Variant), String> {
     let out = Command::new(exe)
-        .args(["-I", "-S", "-c", SCRIPT])
+        // `-E -s -S` rather than `-I`, which Python 2 does not know.
+        .args(["-E", "-s", "-S", "-c", SCRIPT])
         .env_remove("PYTHONHOME")
         .env_remove("PYTHONPATH")
         .output()

@@ -19,6 +19,7 @@ pub mod selection;
 pub mod specifier;
 pub mod target;
 pub mod tool;
+pub mod trust;
 pub mod venv;
 pub mod version;
 pub mod version_file;

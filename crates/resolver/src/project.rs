@@ -36,6 +36,15 @@ pub fn read_candidate(path: &Path, kind: FileKind) -> Result<Option<Found>, Vers
     let Some(text) = read_text(path)? else {
         return Ok(None);
     };
+    // A project's file in a folder anyone may write to, or someone else's,
+    // selects nothing (`/tmp/.python-version` could name any program).
+    let project_file = !matches!(kind, FileKind::Global | FileKind::PyenvGlobal);
+    if project_file
+        && let Some(dir) = path.parent()
+        && !crate::trust::owned_like_its_folder(dir, path)
+    {
+        return Ok(None);
+    }
     let request = match kind {
         FileKind::ToolVersions => parse_tool_versions(path, &text)?,
         FileKind::Pyproject => parse_pyproject(path, &text)?,

@@ -218,10 +218,16 @@ fn parse_with(input: &str, env_names: bool) -> Result<VersionRequest, RequestErr
         }
         // `/proc/self/cwd/…` and `/dev/fd/…` are relative paths in disguise:
         // a version file could name a program of the folder it is read in.
-        if ["/proc/", "/dev/fd/", "/dev/stdin"]
-            .iter()
-            .any(|p| s.starts_with(p))
-        {
+        let mut parts = path.components().filter_map(|c| match c {
+            Component::Normal(p) => p.to_str(),
+            _ => None,
+        });
+        let indirect = match (parts.next(), parts.next()) {
+            (Some("proc"), _) => true,
+            (Some("dev"), Some(next)) => matches!(next, "fd" | "stdin"),
+            _ => false,
+        };
+        if indirect {
             return Err(RequestError::RelativePath { input: owned() });
         }
         return Ok(VersionRequest::Path(path));
@@ -777,6 +783,19 @@ mod tests {
             err("./venv/bin/python"),
             RequestError::RelativePath { .. }
         ));
+        // The current folder reached through /proc or /dev/fd, however spelled.
+        for indirect in [
+            "/proc/self/cwd/bin/python3",
+            "//proc/self/cwd/evil/python",
+            "/./proc/self/cwd/x",
+            "/dev/fd/3",
+        ] {
+            assert!(
+                matches!(err(indirect), RequestError::RelativePath { .. }),
+                "{indirect}"
+            );
+        }
+        assert!("/devices/python3".parse::<VersionRequest>().is_ok());
         assert!(matches!(err(">=3.x"), RequestError::Specifier { .. }));
         for bad in [
             "3.",

@@ -235,7 +235,7 @@ fn find_project_venv(start: &Path, env: &Env) -> Option<PathBuf> {
             return None;
         }
         let root = dir.join(crate::venv::PROJECT_VENV);
-        if root.join("pyvenv.cfg").is_file() && trusted(dir, &root) {
+        if root.join("pyvenv.cfg").is_file() && crate::trust::owned_like_its_folder(dir, &root) {
             return Some(root);
         }
         if dir.join(".git").exists() {
@@ -243,20 +243,6 @@ fn find_project_venv(start: &Path, env: &Env) -> Option<PathBuf> {
         }
     }
     None
-}
-
-#[cfg(unix)]
-fn trusted(dir: &Path, venv: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (std::fs::metadata(dir), std::fs::metadata(venv)) {
-        (Ok(d), Ok(v)) => d.mode() & 0o002 == 0 && d.uid() == v.uid(),
-        _ => false,
-    }
-}
-
-#[cfg(not(unix))]
-fn trusted(_dir: &Path, _venv: &Path) -> bool {
-    true
 }
 
 /// `PYMAN_PYTHON`, when set and not empty.

@@ -271,7 +271,7 @@ fn pins_and_venvs(app: &App, inventory: &Inventory, out: &mut Vec<Finding>) {
                                     selection.request,
                                     resolved.executable.display()
                                 ),
-                                format!("`pyman venv --recreate {}` (it lists the packages to reinstall)", venv.display()),
+                                format!("`pyman venv --recreate {}` (it lists the packages to reinstall)", pyman_resolver::hint::shell_word(&venv.display().to_string())),
                             ));
                         }
                     }

@@ -55,10 +55,13 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
     if named.is_none()
         && let Some(VersionRequest::Env(name)) = selection.as_ref().map(|s| &s.request)
     {
+        let whose = if pyman_resolver::pyenv::find_env(app.env(), app.home(), name).is_some() {
+            "an environment pyman did not make (pyenv-virtualenv's); pyman does not change it"
+        } else {
+            "an environment that exists nowhere"
+        };
         return Err(fail(
-            format!(
-                "the pin `{name}` names an environment pyman did not make (pyenv-virtualenv's); pyman does not change it"
-            ),
+            format!("the pin `{name}` names {whose}"),
             format!(
                 "make pyman's own environment of that name, which then takes precedence: `pyman venv --name {} --python {word}` (then `pip install` what it needs)",
                 name.name
@@ -232,7 +235,7 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
         _ => rewrite_pin(selection.as_ref(), &project, &request, &interpreter).with_context(
             || {
                 format!(
-                    "`{}` now uses Python {}, but its pin was not rewritten: run `pyman migrate {request}` again to write it",
+                    "`{}` now uses Python {}, but its pin was not rewritten: run `pyman migrate {word}` again to write it",
                     target.display(),
                     interpreter.version_string()
                 )

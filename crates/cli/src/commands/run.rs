@@ -39,8 +39,15 @@ pub fn run(app: &App, args: &crate::args::RunArgs) -> Result<ExitCode> {
     cmd.args(rest)
         .env("PATH", &new_path)
         .env_remove("PYTHONHOME");
-    if let Some(venv) = &target.venv {
-        cmd.env(pyman_resolver::env::VIRTUAL_ENV, venv);
+    match &target.venv {
+        Some(venv) => {
+            cmd.env(pyman_resolver::env::VIRTUAL_ENV, venv);
+        }
+        // The interpreter itself (Python 2, which has no venv): pip refuses
+        // to install outside a virtualenv, as through the shims.
+        None => {
+            cmd.env("PIP_REQUIRE_VIRTUALENV", "1");
+        }
     }
     app.printer.debug(format!(
         "running `{}` with `{}` first on PATH",

@@ -270,9 +270,15 @@ fn upgrade(app: &App, args: &ToolUpgradeArgs) -> Result<ExitCode> {
     let mut failed = 0;
     for name in &names {
         let one = || -> Result<String> {
-            let t = installed
-                .iter()
-                .find(|t| receipt::is_tool_name(name) && t.name() == *name)
+            if !receipt::is_tool_name(name) || !installed.iter().any(|t| t.name() == *name) {
+                return Err(unknown(name));
+            }
+            // Read again under the lock: another pyman may have changed or
+            // removed the tool while this one waited.
+            let _lock = lock(app, name)?;
+            let t = tool::installed(app.home())
+                .into_iter()
+                .find(|t| t.name() == *name)
                 .ok_or_else(|| unknown(name))?;
             let receipt = t.receipt.clone().map_err(|e| {
                 fail(
@@ -280,11 +286,10 @@ fn upgrade(app: &App, args: &ToolUpgradeArgs) -> Result<ExitCode> {
                     format!("reinstall it: `pyman tool install {name} --force`"),
                 )
             })?;
-            let _lock = lock(app, name)?;
             if args.python.is_some() || t.is_broken() {
-                rebuild(app, t, &receipt, args.python.as_deref())
+                rebuild(app, &t, &receipt, args.python.as_deref())
             } else {
-                in_place(app, t, &receipt)
+                in_place(app, &t, &receipt)
             }
         };
         match one() {
@@ -408,6 +413,11 @@ fn uninstall(app: &App, names: &[String]) -> Result<ExitCode> {
     for name in &names {
         let dir = tool::dir(app.home(), name);
         let _lock = lock(app, name)?;
+        if !dir.is_dir() {
+            app.printer
+                .info(format!("The tool `{name}` was removed meanwhile"));
+            continue;
+        }
         tool::unlink_commands(app.home(), name)?;
         fs::remove_dir_all(&dir)?;
         app.printer.success(format!("Removed the tool `{name}`"));

@@ -122,7 +122,7 @@ pub fn run(app: &App, args: &crate::args::VenvArgs) -> Result<ExitCode> {
                 ),
                 format!(
                     "rebuild it with `pyman venv --recreate {}`",
-                    target.display()
+                    pyman_resolver::hint::shell_word(&target.display().to_string())
                 ),
             ));
         }

@@ -275,7 +275,12 @@ fn bin_files_in(record: &str, site: &Path, bin: &Path) -> Vec<String> {
     record
         .lines()
         .filter_map(|line| {
-            let rel = line.split(',').next()?.replace('\\', "/");
+            // CSV: a path with a comma is quoted (`"a,b",sha256=…,1`).
+            let first = match line.strip_prefix('"') {
+                Some(rest) => rest.split('"').next()?,
+                None => line.split(',').next()?,
+            };
+            let rel = first.replace('\\', "/");
             let mut path = site.to_path_buf();
             for part in rel.split('/') {
                 match part {

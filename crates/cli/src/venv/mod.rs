@@ -161,7 +161,7 @@ pub fn build_for(base: &Base, build: &Path, target: &Path, options: &Options) ->
                 base.interpreter.version_string(),
                 target.display()
             ),
-            "make a virtualenv for it (`pyenv virtualenv 2.7.18 NAME`, or `virtualenv -p python2.7 .venv`) and select it by name or path in `.python-version`",
+            "make a virtualenv for it with virtualenv 20.x (`pip install 'virtualenv<20.22'`, the last that makes 2.7 ones, with `pyvenv.cfg`): `virtualenv -p python2.7 .venv`, or `pyenv virtualenv 2.7.18 NAME`, and select it by name or path in `.python-version`",
         ));
     }
     write_layout(base, build, target, options)?;

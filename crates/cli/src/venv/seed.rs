@@ -150,6 +150,10 @@ fn link_compiled(base: &Base, wheel: &Path, site: &Path) -> Option<String> {
     if !cache.join(".complete").is_file() {
         build_compiled(base, wheel, &cache).ok()?;
     }
+    // Never from a copy left half-made (its build killed, or damaged).
+    if !cache.join(".complete").is_file() {
+        return None;
+    }
     let from = cache.join("site");
     let mut linked = Vec::new();
     if link_tree(&from, site, &mut linked).is_err() {
@@ -191,7 +195,11 @@ fn build_compiled(base: &Base, wheel: &Path, cache: &Path) -> Result<()> {
     }
     fs::remove_dir_all(&scratch)?;
     fs::write(tmp.path().join(".complete"), "")?;
-    // Another pyman may have made it meanwhile: either copy is whole.
+    // Another pyman may have made it meanwhile: either whole copy serves.
+    // One without `.complete` (damaged) is replaced.
+    if cache.exists() && !cache.join(".complete").is_file() {
+        fs::remove_dir_all(cache)?;
+    }
     if fs_err::rename(tmp.path(), cache).is_ok() {
         let _ = tmp.keep();
     }

@@ -142,14 +142,14 @@ impl Hint for TargetError {
                 "rebuild it on an installed Python with `pyman tool upgrade {tool} --python 3.13`, or reinstall its Python and run `pyman tool upgrade {tool}`"
             ),
             TargetError::Python2Pip { .. } => {
-                "make a virtualenv for it (`pyenv virtualenv 2.7.18 NAME`, or `virtualenv -p python2.7 .venv`) and select it by writing its name or path in `.python-version`".to_string()
+                "make a virtualenv for it with virtualenv 20.x (`pip install 'virtualenv<20.22'`, the last that makes 2.7 ones, with `pyvenv.cfg`): `virtualenv -p python2.7 .venv`, or `pyenv virtualenv 2.7.18 NAME`, and select it by writing its name or path in `.python-version`".to_string()
             }
             TargetError::SystemNotFound { .. } => {
                 "install a system Python, or pin a version with `pyman pin 3.12`".to_string()
             }
             TargetError::StaleVenv { venv, .. } => format!(
                 "rebuild it with `pyman venv --recreate {}` (it lists the packages to reinstall), or pin the venv's version",
-                venv.display()
+                crate::hint::shell_word(&venv.display().to_string())
             ),
             TargetError::VenvUnreadable { .. } => return None,
             TargetError::CommandNotFound { elsewhere, name, .. } if !elsewhere.is_empty() => {

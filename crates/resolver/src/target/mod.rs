@@ -196,16 +196,21 @@ pub fn resolve(
             Ok(resolved_at(executable, inventory))
         }
         VersionRequest::Env(name) => {
-            let root = crate::pyenv::find_env(&ctx.env, &ctx.home, name).ok_or_else(|| {
+            let Some(root) = crate::pyenv::find_env(&ctx.env, &ctx.home, name) else {
+                // pyenv's own name for an interpreter (`versions/mybuild`):
+                // that interpreter, with its default venv, as pyenv runs it.
+                if let Some(exe) = crate::pyenv::named_interpreter(&ctx.env, name) {
+                    return Ok(resolved_at(exe, inventory));
+                }
                 let pyenv = crate::pyenv::root(&ctx.env).map_or_else(String::new, |r| {
                     format!(" and pyenv's `{}`", r.join("versions").display())
                 });
-                TargetError::EnvNotFound {
+                return Err(TargetError::EnvNotFound {
                     name: name.clone(),
                     reason: selection.source.reason(),
                     looked: format!("`{}`{pyenv}", ctx.home.envs().display()),
-                }
-            })?;
+                });
+            };
             let bin = root.join(BIN_DIR);
             let executable = find_in(ctx, &bin, &["python", "python3"]).ok_or_else(|| {
                 TargetError::EnvBroken {
@@ -276,7 +281,23 @@ fn interpreter_at(
 /// An interpreter at a path: known to the inventory, or a venv's `python`
 /// (then the venv is the environment, its interpreter the one it was built from).
 fn resolved_at(executable: PathBuf, inventory: &Inventory) -> Resolved {
-    let installed = inventory.by_executable(&executable).cloned();
+    // By its path, else by file identity (`…/bin/python2.7` for the
+    // inventory's `…/bin/python`): a path pin only, never a version's.
+    let installed = inventory.by_executable(&executable).cloned().or_else(|| {
+        let id = fs::metadata(&executable)
+            .ok()
+            .and_then(|m| FileId::of(&m))?;
+        inventory
+            .interpreters
+            .iter()
+            .find(|i| {
+                fs::metadata(&i.executable)
+                    .ok()
+                    .and_then(|m| FileId::of(&m))
+                    == Some(id)
+            })
+            .cloned()
+    });
     let env = executable
         .parent()
         .and_then(Path::parent)
@@ -413,6 +434,9 @@ fn lookup(
             venv: root.clone(),
             source,
         })?;
+        // Someone else's `.venv` (or one in a folder anyone may write to)
+        // is not the project's to run.
+        let venv = venv.filter(|_| crate::trust::owned_like_its_folder(dir, &root));
         if let Some(venv) = venv {
             // Adoption is looked at only when the venv is not the selected
             // interpreter's own: its checks cost `stat`s on the shim's path.
@@ -452,10 +476,14 @@ fn lookup(
     // first need, so packages installed outside projects never land in it.
     let mut missing_default_venv = None;
     // Python 2 has no `venv` module: no default venv, and pip is refused below.
-    let python2 = resolved
-        .installed
-        .as_ref()
-        .is_some_and(|i| i.version.major == 2);
+    let python2 = match &resolved.installed {
+        Some(i) => i.version.major == 2,
+        // An interpreter pyman does not know: its name says Python 2.
+        None => resolved
+            .executable
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("python2")),
+    };
     if !versioned && !python2 && !is_venv_interpreter(&resolved) {
         let root = default_venv_dir(&ctx.home, resolved.installed.as_ref(), &resolved.executable);
         match read_venv(&root) {
@@ -499,15 +527,14 @@ fn lookup(
         }
         searched.push(PathBuf::from("$PATH"));
     } else {
-        if python2 && name.starts_with("pip") {
+        if python2 && name.starts_with("pip") && is_python_command(name) {
             return Err(TargetError::Python2Pip {
                 name: name.to_string(),
                 interpreter: resolved.executable.clone(),
                 version: resolved
                     .installed
                     .as_ref()
-                    .map(Interpreter::version_string)
-                    .unwrap_or_default(),
+                    .map_or_else(|| "2".to_string(), Interpreter::version_string),
             });
         }
         for dir in interpreter_dirs(resolved.bin_dir()) {
