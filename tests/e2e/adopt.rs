@@ -254,6 +254,12 @@ fn a_bare_venv_decides_without_a_version_file() {
     ctx.write("open/.python-version", format!("{}\n", planted.display()));
     let out = ctx.run("open/deep", "python", &["-c", "print('not planted')"]);
     out.ok().stdout_has("not planted");
+    ctx.pyman("open/deep", &["doctor"])
+        .stdout_has("is passed over");
+    // Pinning in such a folder says so.
+    ctx.pyman("open", &["pin", &py[0].minor, "--no-venv"])
+        .ok()
+        .stderr_has("can be written by anyone");
     let shared = ctx.dir("shared");
     std::fs::set_permissions(
         &shared,

@@ -1,6 +1,6 @@
 /* A stand-in for python.exe in the Windows (Wine) tests: no Windows CPython
  * can be fetched on the test machine. It answers pyman's version probe
- * (`-I -S -c …`) with FAKE_PYTHON_VERSION (default 3.12.4), and otherwise
+ * (`-E -s -S -c …`) with FAKE_PYTHON_VERSION (default 3.12.4), and otherwise
  * prints, one per line and in UTF-8: argv[0], each argument, the current
  * folder and VIRTUAL_ENV; `--exit N` makes it exit with N. */
 #include <windows.h>
@@ -23,7 +23,8 @@ static void out(const wchar_t *label, const wchar_t *text)
 int wmain(int argc, wchar_t **argv)
 {
     wchar_t value[4096];
-    if (argc >= 4 && wcscmp(argv[1], L"-I") == 0 && wcscmp(argv[2], L"-S") == 0 && wcscmp(argv[3], L"-c") == 0) {
+    if (argc >= 5 && wcscmp(argv[1], L"-E") == 0 && wcscmp(argv[2], L"-s") == 0 && wcscmp(argv[3], L"-S") == 0
+        && wcscmp(argv[4], L"-c") == 0) {
         /* pyman reads "<version> <variant>". */
         wchar_t answer[4200];
         DWORD n = GetEnvironmentVariableW(L"FAKE_PYTHON_VERSION", value, 4096);

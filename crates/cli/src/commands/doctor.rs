@@ -6,6 +6,7 @@ use pyman_resolver::Hint;
 use pyman_resolver::inventory::{Inventory, Origin};
 use pyman_resolver::target::resolve;
 use pyman_resolver::venv::{PROJECT_VENV, read_venv};
+use pyman_resolver::version_file::FileKind;
 use serde::Serialize;
 
 use crate::app::App;
@@ -228,6 +229,27 @@ fn pins_and_venvs(app: &App, inventory: &Inventory, out: &mut Vec<Finding>) {
                 e.to_string(),
                 e.hint().unwrap_or_default(),
             )),
+        }
+    }
+    // Version files pyman passes over: in folders anyone may write to, or
+    // someone else's.
+    for dir in app.cwd().ancestors() {
+        for kind in [
+            FileKind::PythonVersion,
+            FileKind::PythonVersions,
+            FileKind::ToolVersions,
+        ] {
+            let file = dir.join(kind.file_name());
+            if file.is_file() && !pyman_resolver::trust::owned_like_its_folder(dir, &file) {
+                out.push(Finding::note(
+                    "pins",
+                    format!(
+                        "`{}` is passed over: its folder can be written by anyone, or the file is someone else's",
+                        file.display()
+                    ),
+                    "pin in a folder of your own (`pyman pin 3.12` there)",
+                ));
+            }
         }
     }
     for selection in &selections {

@@ -63,6 +63,17 @@ pub fn run(app: &App, args: &crate::args::PinArgs) -> Result<ExitCode> {
     };
     app.printer
         .success(format!("Pinned `{request}` in `{}`{was}", file.display()));
+    if !args.global
+        && let Some(dir) = file.parent()
+        && !pyman_resolver::trust::owned_like_its_folder(dir, &file)
+    {
+        app.printer.warn(format!(
+            "`{}` can be written by anyone (or is someone else's), so pyman passes over version files in it",
+            dir.display()
+        ));
+        app.printer
+            .hint("pin in a folder of your own, for example a project folder under your home");
+    }
 
     if let Some((major, minor)) = request.minor() {
         crate::support_status::warn_if_end_of_life(app, major, minor);
