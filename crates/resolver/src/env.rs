@@ -47,6 +47,12 @@ impl Env {
         self.var_os(name).filter(|v| !v.is_empty())
     }
 
+    /// The user's home folder: `HOME`, or `USERPROFILE` on Windows.
+    pub fn home_dir(&self) -> Option<std::path::PathBuf> {
+        self.non_empty(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
+            .map(std::path::PathBuf::from)
+    }
+
     pub fn is_true(&self, name: &str) -> bool {
         self.var_os(name)
             .is_some_and(|v| matches!(v.to_str(), Some("1" | "true" | "yes" | "on")))

@@ -14,14 +14,9 @@ use crate::request::EnvName;
 pub fn root(env: &Env) -> Option<PathBuf> {
     match env.non_empty(env::PYENV_ROOT) {
         Some(root) => Some(PathBuf::from(root)),
-        None => home_dir(env).map(|h| h.join(".pyenv")),
+        None => env.home_dir().map(|h| h.join(".pyenv")),
     }
     .filter(|r| r.is_absolute())
-}
-
-fn home_dir(env: &Env) -> Option<PathBuf> {
-    env.non_empty(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
-        .map(PathBuf::from)
 }
 
 /// `$PYENV_ROOT/version`, which `pyenv global` writes.

@@ -203,9 +203,7 @@ pub fn select(cwd: &Path, env: &Env, home: &PymanHome) -> Result<Option<Selectio
         return Ok(Some(from_found(found)));
     }
     if let Some(root) = find_project_venv(cwd, env) {
-        let python = root
-            .join(crate::platform::BIN_DIR)
-            .join(format!("python{}", crate::platform::EXE_SUFFIX));
+        let python = crate::venv::venv_python(&root);
         return Ok(Some(Selection::new(
             VersionRequest::Path(python),
             SelectionSource::Venv { root },
@@ -227,9 +225,7 @@ pub fn select(cwd: &Path, env: &Env, home: &PymanHome) -> Result<Option<Selectio
 /// or owned by someone other than its folder's owner is passed over: it
 /// could be anyone's program.
 fn find_project_venv(start: &Path, env: &Env) -> Option<PathBuf> {
-    let home = env
-        .non_empty(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
-        .map(PathBuf::from);
+    let home = env.home_dir();
     for dir in start.ancestors() {
         if home.as_deref() == Some(dir) {
             return None;

@@ -29,7 +29,7 @@ pub struct ToolCommand {
 impl ToolCommand {
     /// The tool venv's interpreter; gone when the Python it was built on was removed.
     pub fn python(&self) -> PathBuf {
-        self.venv.join(BIN_DIR).join(format!("python{EXE_SUFFIX}"))
+        crate::venv::venv_python(&self.venv)
     }
 }
 

@@ -111,6 +111,12 @@ impl VenvInfo {
     }
 }
 
+/// The `python` of the venv at `root`.
+pub fn venv_python(root: &Path) -> PathBuf {
+    root.join(BIN_DIR)
+        .join(format!("python{}", crate::platform::EXE_SUFFIX))
+}
+
 /// Commands in a venv's `bin/` that deserve a shim: console scripts and
 /// interpreters, not activate scripts or other non-executables.
 pub fn commands_in(bin: &Path) -> Vec<String> {
@@ -137,7 +143,8 @@ pub fn commands_in(bin: &Path) -> Vec<String> {
     names
 }
 
-fn is_command(path: &Path) -> bool {
+/// A file that runs: on Unix, with an execute bit.
+pub fn is_command(path: &Path) -> bool {
     let Ok(md) = fs::metadata(path) else {
         return false;
     };

@@ -207,11 +207,7 @@ fn uninstall(app: &App, yes: bool) -> Result<ExitCode> {
             home.display()
         ));
     }
-    if let Some(user_home) = app
-        .env()
-        .non_empty(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
-        .map(PathBuf::from)
-    {
+    if let Some(user_home) = app.env().home_dir() {
         for sh in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Pwsh, Shell::Sh] {
             for file in sh.rc_files(&user_home) {
                 if shell::remove_block(&file)? {

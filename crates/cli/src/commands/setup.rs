@@ -38,10 +38,7 @@ pub fn run(app: &App, args: &crate::args::SetupArgs) -> Result<ExitCode> {
 
     let shell = Shell::detect();
     let snippet = snippet_for(app, shell);
-    let user_home = app
-        .env()
-        .non_empty(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
-        .map(PathBuf::from);
+    let user_home = app.env().home_dir();
     let Some(user_home) = user_home.filter(|_| !args.no_modify_path) else {
         app.printer.info(format!(
             "Add this to your shell's startup file ({}) so that pyman's shims come first on PATH:\n\n{snippet}",

@@ -153,24 +153,10 @@ pub fn commands_of(venv: &Path, scripts: Vec<String>) -> Vec<String> {
     scripts
         .into_iter()
         .filter(|c| !is_python_command(c) && !c.starts_with('.') && !c.contains(['/', '\\']))
-        .filter(|c| is_command(&venv.join(BIN_DIR).join(format!("{c}{EXE_SUFFIX}"))))
+        .filter(|c| {
+            pyman_resolver::venv::is_command(&venv.join(BIN_DIR).join(format!("{c}{EXE_SUFFIX}")))
+        })
         .collect()
-}
-
-/// A file that runs: on Unix, with an execute bit.
-fn is_command(path: &Path) -> bool {
-    let Ok(md) = std::fs::metadata(path) else {
-        return false;
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        md.is_file() && md.permissions().mode() & 0o111 != 0
-    }
-    #[cfg(not(unix))]
-    {
-        md.is_file()
-    }
 }
 
 fn run_pip(build: &Path, args: &[String], interpreter: &Interpreter, what: &str) -> Result<()> {

@@ -9,11 +9,7 @@ use std::process::{Command, Output, Stdio};
 use anyhow::{Context as _, Result};
 use fs_err as fs;
 
-/// The `python` of the venv at `root`.
-pub fn venv_python(root: &Path) -> PathBuf {
-    root.join(pyman_resolver::platform::BIN_DIR)
-        .join(format!("python{}", pyman_resolver::platform::EXE_SUFFIX))
-}
+pub use pyman_resolver::venv::venv_python;
 
 /// `python -m pip ARGS` in the venv at `build`, output captured.
 pub fn pip(build: &Path, args: &[&str], requirements: Option<&Path>) -> io::Result<Output> {
