@@ -306,19 +306,12 @@ fn site_dirs(venv: &Path) -> Vec<PathBuf> {
 
 /// The names in `[console_scripts]` and `[gui_scripts]` of an `entry_points.txt`.
 fn scripts_in(text: &str) -> Vec<String> {
-    let mut names = std::collections::BTreeSet::new();
-    let mut scripts = false;
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') {
-            scripts = line == "[console_scripts]" || line == "[gui_scripts]";
-        } else if scripts
-            && let Some((name, _)) = line.split_once('=')
-            && !line.starts_with(['#', ';'])
-        {
-            names.insert(name.trim().to_string());
-        }
-    }
-    names.into_iter().filter(|n| !n.is_empty()).collect()
+    let names: std::collections::BTreeSet<&str> =
+        crate::venv::entry_point_scripts(text, &["console_scripts", "gui_scripts"])
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+    names.into_iter().map(str::to_string).collect()
 }
 
 /// Points what the build wrote (console scripts' `#!` lines, activate

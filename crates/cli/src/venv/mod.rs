@@ -252,6 +252,26 @@ fn entries_named(dir: &Path, keep: impl Fn(&Path, &str) -> bool) -> Vec<PathBuf>
     out
 }
 
+/// `(name, object reference)` of each script in the given sections
+/// (`[console_scripts]`, `[gui_scripts]`) of an `entry_points.txt`, in order;
+/// comments and nameless lines skipped.
+pub fn entry_point_scripts<'a>(text: &'a str, sections: &[&str]) -> Vec<(&'a str, &'a str)> {
+    let mut wanted = false;
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            wanted = sections.contains(&line.trim_matches(['[', ']']));
+        } else if wanted
+            && !line.starts_with(['#', ';'])
+            && let Some((name, spec)) = line.split_once('=')
+            && !name.trim().is_empty()
+        {
+            out.push((name.trim(), spec.trim()));
+        }
+    }
+    out
+}
+
 pub fn site_packages(base: &Base, venv: &Path) -> PathBuf {
     if cfg!(windows) {
         venv.join("Lib").join("site-packages")

@@ -308,17 +308,7 @@ fn write_console_scripts(
         return Ok(());
     }
     let python = target.join("bin").join("python");
-    let mut in_section = false;
-    for line in entry_points.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_section = line == "[console_scripts]";
-            continue;
-        }
-        let Some((name, spec)) = line.split_once('=').filter(|_| in_section) else {
-            continue;
-        };
-        let (name, spec) = (name.trim(), spec.trim());
+    for (name, spec) in super::entry_point_scripts(entry_points, &["console_scripts"]) {
         let Some((module, func)) = spec.split_once(':') else {
             continue;
         };
