@@ -79,34 +79,54 @@ fn refuse_existing(app: &App, name: &str, force: bool) -> Result<()> {
 /// over; a file in the shims folder that is not pyman's is never replaced.
 fn check_commands(app: &App, name: &str, commands: &[String], force: bool) -> Result<()> {
     let owners = tool::command_owners(app.home());
-    let master = app.home().shims().join(crate::shims::SHIM_FILE);
     for c in commands {
-        if let Some((_, other)) = owners.iter().find(|(cmd, t)| cmd == c && t != name)
-            && !force
-            && tool::dir(app.home(), other).exists()
-        {
-            return Err(fail(
-                format!("the command `{c}` of `{name}` is already provided by the tool `{other}`"),
-                format!(
-                    "`pyman tool install {name} --force` takes `{c}` over, or `pyman tool uninstall {other}` first"
-                ),
-            ));
-        }
-        let shim = app.home().shims().join(format!("{c}{EXE_SUFFIX}"));
-        if shim.exists() && !crate::shims::same_file(&shim, &master) {
-            return Err(fail(
-                format!(
-                    "`{}` is not one of pyman's shims, and pyman never overwrites it; `{name}` was not installed",
-                    shim.display()
-                ),
-                format!(
-                    "move `{}` out of pyman's shims folder, then install again",
-                    shim.display()
-                ),
-            ));
+        match clash(app, &owners, name, c) {
+            Some(Clash::Tool(other)) if !force => {
+                return Err(fail(
+                    format!(
+                        "the command `{c}` of `{name}` is already provided by the tool `{other}`"
+                    ),
+                    format!(
+                        "`pyman tool install {name} --force` takes `{c}` over, or `pyman tool uninstall {other}` first"
+                    ),
+                ));
+            }
+            Some(Clash::ForeignFile(shim)) => {
+                return Err(fail(
+                    format!(
+                        "`{}` is not one of pyman's shims, and pyman never overwrites it; `{name}` was not installed",
+                        shim.display()
+                    ),
+                    format!(
+                        "move `{}` out of pyman's shims folder, then install again",
+                        shim.display()
+                    ),
+                ));
+            }
+            _ => {}
         }
     }
     Ok(())
+}
+
+/// Why the command `c` cannot simply be `name`'s.
+enum Clash {
+    /// Another installed tool provides it.
+    Tool(String),
+    /// The shims folder holds a file of that name that is not a pyman shim.
+    ForeignFile(std::path::PathBuf),
+}
+
+fn clash(app: &App, owners: &[(String, String)], name: &str, c: &str) -> Option<Clash> {
+    let shim = app.home().shims().join(format!("{c}{EXE_SUFFIX}"));
+    let master = app.home().shims().join(crate::shims::SHIM_FILE);
+    if shim.exists() && !crate::shims::same_file(&shim, &master) {
+        return Some(Clash::ForeignFile(shim));
+    }
+    owners
+        .iter()
+        .find(|(cmd, t)| cmd == c && t != name && tool::dir(app.home(), t).exists())
+        .map(|(_, other)| Clash::Tool(other.clone()))
 }
 
 /// One change to a tool at a time: two installs of one name would race on
@@ -133,28 +153,21 @@ fn keep_own_commands(app: &App, name: &str, commands: Vec<String>) -> Vec<String
     let owners = tool::command_owners(app.home());
     commands
         .into_iter()
-        .filter(|c| {
-            let shim = app.home().shims().join(format!("{c}{EXE_SUFFIX}"));
-            let master = app.home().shims().join(crate::shims::SHIM_FILE);
-            if shim.exists() && !crate::shims::same_file(&shim, &master) {
+        .filter(|c| match clash(app, &owners, name, c) {
+            Some(Clash::ForeignFile(shim)) => {
                 app.printer.warn(format!(
                     "`{}` is not one of pyman's shims and stays; `{c}` of `{name}` is not linked",
                     shim.display()
                 ));
-                return false;
+                false
             }
-            match owners
-                .iter()
-                .find(|(cmd, t)| cmd == c && t != name && tool::dir(app.home(), t).exists())
-            {
-                Some((_, other)) => {
-                    app.printer.warn(format!(
-                        "`{c}` of `{name}` stays the command of the tool `{other}`; `pyman tool install {name} --force` takes it over"
-                    ));
-                    false
-                }
-                None => true,
+            Some(Clash::Tool(other)) => {
+                app.printer.warn(format!(
+                    "`{c}` of `{name}` stays the command of the tool `{other}`; `pyman tool install {name} --force` takes it over"
+                ));
+                false
             }
+            None => true,
         })
         .collect()
 }
