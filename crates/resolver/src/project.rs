@@ -24,7 +24,7 @@ impl Found {
 
 /// In one folder, `.python-version` wins over `.python-versions`, which wins
 /// over `.tool-versions`.
-const VERSION_FILES: [FileKind; 3] = [
+pub const VERSION_FILES: [FileKind; 3] = [
     FileKind::PythonVersion,
     FileKind::PythonVersions,
     FileKind::ToolVersions,

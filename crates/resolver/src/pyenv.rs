@@ -58,27 +58,19 @@ pub fn find_env(env: &Env, home: &PymanHome, name: &EnvName) -> Option<PathBuf> 
 /// The interpreter pyenv keeps under a name that is not a version
 /// (`versions/mybuild`, a linked Homebrew Python): what pyenv runs for a
 /// version file line `mybuild`.
-pub fn named_interpreter(env: &Env, name: &EnvName) -> Option<PathBuf> {
+/// Its folder; the interpreter in it is found as for any folder request.
+pub fn named_interpreter_dir(env: &Env, name: &EnvName) -> Option<PathBuf> {
     if name.version.is_some() {
         return None;
     }
     let prefix = root(env)?.join("versions").join(&name.name);
-    if is_env(&prefix) {
-        return None;
-    }
-    let bin = prefix.join(BIN_DIR);
-    ["python3", "python"]
-        .iter()
-        .map(|n| bin.join(format!("{n}{}", crate::platform::EXE_SUFFIX)))
-        .chain(std::iter::once(
-            prefix.join(format!("python{}", crate::platform::EXE_SUFFIX)),
-        ))
-        .find(|p| p.is_file())
+    (prefix.is_dir() && !is_env(&prefix)).then_some(prefix)
 }
 
-/// A venv (`pyvenv.cfg`), a conda environment (`conda-meta`), or an old virtualenv (`lib/pythonX.Y/orig-prefix.txt`,
-/// what virtualenv before 20 made, for Python 2.7). An interpreter is not
-/// an environment: pip run "in" it would install into the interpreter.
+/// A venv (`pyvenv.cfg`), a conda environment (`conda-meta`), or an old
+/// virtualenv (`lib/pythonX.Y/orig-prefix.txt`, what virtualenv before 20
+/// made, for Python 2.7). An interpreter is not an environment: pip run
+/// "in" it would install into the interpreter.
 pub fn is_env(dir: &Path) -> bool {
     // A venv, or a conda environment (pyenv-virtualenv makes those too).
     if dir.join("pyvenv.cfg").is_file() || dir.join("conda-meta").is_dir() {

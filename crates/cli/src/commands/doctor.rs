@@ -6,7 +6,6 @@ use pyman_resolver::Hint;
 use pyman_resolver::inventory::{Inventory, Origin};
 use pyman_resolver::target::resolve;
 use pyman_resolver::venv::{PROJECT_VENV, read_venv};
-use pyman_resolver::version_file::FileKind;
 use serde::Serialize;
 
 use crate::app::App;
@@ -234,11 +233,7 @@ fn pins_and_venvs(app: &App, inventory: &Inventory, out: &mut Vec<Finding>) {
     // Version files pyman passes over: in folders anyone may write to, or
     // someone else's.
     for dir in app.cwd().ancestors() {
-        for kind in [
-            FileKind::PythonVersion,
-            FileKind::PythonVersions,
-            FileKind::ToolVersions,
-        ] {
+        for kind in pyman_resolver::project::VERSION_FILES {
             let file = dir.join(kind.file_name());
             if file.is_file() && !pyman_resolver::trust::owned_like_its_folder(dir, &file) {
                 out.push(Finding::note(

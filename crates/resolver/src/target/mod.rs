@@ -199,7 +199,9 @@ pub fn resolve(
             let Some(root) = crate::pyenv::find_env(&ctx.env, &ctx.home, name) else {
                 // pyenv's own name for an interpreter (`versions/mybuild`):
                 // that interpreter, with its default venv, as pyenv runs it.
-                if let Some(exe) = crate::pyenv::named_interpreter(&ctx.env, name) {
+                if let Some(dir) = crate::pyenv::named_interpreter_dir(&ctx.env, name)
+                    && let Ok(exe) = interpreter_at(ctx, &dir, selection)
+                {
                     return Ok(resolved_at(exe, inventory));
                 }
                 let pyenv = crate::pyenv::root(&ctx.env).map_or_else(String::new, |r| {
