@@ -209,11 +209,17 @@ pub fn select(cwd: &Path, env: &Env, home: &PymanHome) -> Result<Option<Selectio
             SelectionSource::Venv { root },
         )));
     }
+    Ok(find_global(env, home)?.map(from_found))
+}
+
+/// The global default: pyman's `$PYMAN_HOME/version`, else pyenv's
+/// `$PYENV_ROOT/version`.
+pub fn find_global(env: &Env, home: &PymanHome) -> Result<Option<Found>, VersionFileError> {
     if let Some(found) = read_candidate(&home.global_version_file(), FileKind::Global)? {
-        return Ok(Some(from_found(found)));
+        return Ok(Some(found));
     }
     match crate::pyenv::global_version_file(env) {
-        Some(path) => Ok(read_candidate(&path, FileKind::PyenvGlobal)?.map(from_found)),
+        Some(path) => read_candidate(&path, FileKind::PyenvGlobal),
         None => Ok(None),
     }
 }

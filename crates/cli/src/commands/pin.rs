@@ -226,21 +226,16 @@ fn show(app: &App, global: bool) -> Result<ExitCode> {
     };
     let found = match local {
         Some(found) => Some((found, "")),
-        None => {
-            let pyman = read_candidate(&app.home().global_version_file(), FileKind::Global)
-                .map_err(crate::error::lib)?;
-            let pyenv = match pyman {
-                Some(_) => None,
-                None => pyman_resolver::pyenv::global_version_file(app.env())
-                    .map(|p| read_candidate(&p, FileKind::PyenvGlobal))
-                    .transpose()
-                    .map_err(crate::error::lib)?
-                    .flatten(),
-            };
-            pyman
-                .map(|f| (f, " (global default)"))
-                .or(pyenv.map(|f| (f, " (pyenv's global default)")))
-        }
+        None => pyman_resolver::selection::find_global(app.env(), app.home())
+            .map_err(crate::error::lib)?
+            .map(|f| {
+                let what = if f.kind == FileKind::PyenvGlobal {
+                    " (pyenv's global default)"
+                } else {
+                    " (global default)"
+                };
+                (f, what)
+            }),
     };
     match found {
         Some((found, what)) => {
