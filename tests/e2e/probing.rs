@@ -60,14 +60,7 @@ fn versioned_names_are_interpreters_that_pip_never_installs_into() {
     let ctx = TestContext::new();
     let prefix = fixtures::pyenv_copy(py[0], &ctx.pyenv_root.join("versions"));
     ctx.rehash();
-    let wheels = ctx.dir("wheels");
-    Wheel {
-        name: "plain-pkg",
-        version: "1.0",
-        ..Wheel::default()
-    }
-    .build(&wheels);
-    let links = wheels.display().to_string();
+    let links = fixtures::plain_pkg_wheels(&ctx.dir("wheels"));
     let name = format!("python{}", py[0].minor);
     let before = fixtures::snapshot(&prefix);
     ctx.pyman("proj", &["pin", &py[0].minor]).ok();

@@ -286,14 +286,7 @@ fn pip_install_outside_projects_points_at_pyman_tool_once() {
     let ctx = TestContext::with_pythons(&[py[0]]);
     ctx.rehash();
     ctx.pyman("", &["pin", "--global", &py[0].minor]).ok();
-    let wheels = ctx.dir("wheels");
-    Wheel {
-        name: "plain-pkg",
-        version: "1.0",
-        ..Wheel::default()
-    }
-    .build(&wheels);
-    let links = wheels.display().to_string();
+    let links = fixtures::plain_pkg_wheels(&ctx.dir("wheels"));
     let env = fixtures::pip_env(&links);
     let first = ctx.run_env("", "pip", &["install", "plain-pkg"], &env);
     first.ok().stderr_has("pyman tool install");
