@@ -116,6 +116,15 @@ enum Op {
         data: Vec<u8>,
         mode: u32,
     },
+    /// A large file, written as its pieces arrive: never held whole in
+    /// memory, whose fresh pages (zeroed, faulted in, unmapped) cost more
+    /// than inflating them.
+    Stream {
+        path: PathBuf,
+        entry: String,
+        mode: u32,
+        pieces: std::sync::mpsc::Receiver<Vec<u8>>,
+    },
 }
 
 /// Entries go to the writer in batches of this many, or of [`BATCH_BYTES`]:
@@ -142,6 +151,11 @@ struct FileSink {
 /// memory for the rest of the archive.
 const POOL_BUFFERS: usize = 2 * BATCH_OPS;
 const POOL_MAX_BYTES: usize = 8 << 20;
+
+/// Files larger than [`POOL_MAX_BYTES`] go to the writer in pieces this
+/// long, at most [`STREAM_AHEAD`] of them waiting for it.
+const STREAM_PIECE: usize = 1 << 20;
+const STREAM_AHEAD: usize = 4;
 
 impl FileSink {
     fn new(dest: &Path) -> FileSink {
@@ -173,6 +187,27 @@ impl FileSink {
                             // full pool drops the buffer.
                             if data.capacity() <= POOL_MAX_BYTES {
                                 let _ = give_back.try_send(data);
+                            }
+                        }
+                        Op::Stream {
+                            path,
+                            entry,
+                            mode,
+                            pieces,
+                        } => {
+                            if let Some(parent) = path.parent() {
+                                dirs.ensure(parent)?;
+                            }
+                            let mut out = open_new(&path, &entry, mode)?;
+                            // A short stream means the unpacker stopped on an
+                            // error of its own, which is the one reported.
+                            for piece in pieces {
+                                io::Write::write_all(&mut out, &piece)
+                                    .map_err(|source| ExtractError::Write {
+                                        path: path.clone(),
+                                        source,
+                                    })?;
+                                let _ = give_back.try_send(piece);
                             }
                         }
                     }
@@ -308,12 +343,21 @@ impl Dirs {
 /// One `open` (the mode set there) and one `write`; a repeated entry
 /// replaces the earlier file, checked only when the name is taken.
 fn write_file(path: &Path, entry: &str, data: &[u8], mode: u32) -> Result<(), ExtractError> {
+    let mut out = open_new(path, entry, mode)?;
+    io::Write::write_all(&mut out, data).map_err(|source| ExtractError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// A new file for `entry` at `path`, its mode set at open.
+fn open_new(path: &Path, entry: &str, mode: u32) -> Result<File, ExtractError> {
     let write_err = |source| ExtractError::Write {
         path: path.to_path_buf(),
         source,
     };
-    let mut out = match new_file(path, mode) {
-        Ok(f) => f,
+    match new_file(path, mode) {
+        Ok(f) => Ok(f),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
             // Never open an existing path for writing (it could be anything
             // by now): a file is removed and made anew; anything else is refused.
@@ -326,11 +370,10 @@ fn write_file(path: &Path, entry: &str, data: &[u8], mode: u32) -> Result<(), Ex
                     });
                 }
             }
-            new_file(path, mode).map_err(write_err)?
+            new_file(path, mode).map_err(write_err)
         }
-        Err(e) => return Err(write_err(e)),
-    };
-    io::Write::write_all(&mut out, data).map_err(write_err)
+        Err(e) => Err(write_err(e)),
+    }
 }
 
 /// Unpacks a tar stream (`.tar.gz` or `.tar.zst`) from `reader` into `dest`,
@@ -548,31 +591,65 @@ impl<'a> Writer<'a> {
             source,
         };
         let size_usize = usize::try_from(size).map_err(|e| corrupt(io::Error::other(e)))?;
-        let data = if size_usize <= POOL_MAX_BYTES {
-            let mut data = self.sink.buffer(size_usize);
-            content.read_exact(&mut data).map_err(corrupt)?;
-            data
-        } else {
-            // A large entry grows with what arrives, never zero-filled to
-            // what an unverified header claims (that could be gigabytes).
-            let mut data = Vec::with_capacity(POOL_MAX_BYTES);
-            let n = content.take(size).read_to_end(&mut data).map_err(corrupt)?;
-            if n as u64 != size {
-                return Err(corrupt(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!("`{raw}` is shorter than its header says"),
-                )));
-            }
-            data
-        };
         self.written += size;
         let path = self.target(rel);
+        if size_usize > POOL_MAX_BYTES {
+            return self.stream(path, raw, content, mode, size_usize);
+        }
+        let mut data = self.sink.buffer(size_usize);
+        content.read_exact(&mut data).map_err(corrupt)?;
         self.sink.send(Op::File {
             path,
             entry: raw.to_string(),
             data,
             mode,
         })
+    }
+
+    /// A large file, handed over in pieces as it is inflated. Memory stays
+    /// at a few pieces whatever an unverified header claims.
+    fn stream(
+        &mut self,
+        path: PathBuf,
+        raw: &str,
+        content: &mut dyn Read,
+        mode: u32,
+        mut left: usize,
+    ) -> Result<(), ExtractError> {
+        let (tx, pieces) = std::sync::mpsc::sync_channel(STREAM_AHEAD);
+        let shown = path.clone();
+        self.sink.send(Op::Stream {
+            path,
+            entry: raw.to_string(),
+            mode,
+            pieces,
+        })?;
+        // The writer must reach this file before its pieces can drain.
+        self.sink.flush()?;
+        while left > 0 {
+            let mut piece = self.sink.buffer(left.min(STREAM_PIECE));
+            content.read_exact(&mut piece).map_err(|e| {
+                let e = if e.kind() == io::ErrorKind::UnexpectedEof {
+                    io::Error::new(e.kind(), format!("`{raw}` is shorter than its header says"))
+                } else {
+                    e
+                };
+                ExtractError::Corrupt {
+                    kind: self.kind,
+                    source: e,
+                }
+            })?;
+            left -= piece.len();
+            if tx.send(piece).is_err() {
+                // The writer stopped: its error is the one to report.
+                self.sink.finish()?;
+                return Err(ExtractError::Write {
+                    path: shown,
+                    source: io::Error::other("the writer stopped"),
+                });
+            }
+        }
+        Ok(())
     }
 
     fn symlink(&mut self, rel: PathBuf, raw: &str, target: &str) -> Result<(), ExtractError> {
@@ -953,6 +1030,49 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ExtractError::TooLarge { .. }), "{err}");
+    }
+
+    #[test]
+    fn large_files_arrive_whole_in_pieces_and_cut_ones_fail() {
+        // Past the pooled size: streamed to the writer in pieces.
+        let size = POOL_MAX_BYTES + 3 * STREAM_PIECE + 17;
+        let data: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
+        let a = tar_gz(|b| {
+            file(b, "python/lib/libpython.so", &data, 0o755);
+            file(b, "python/lib/after.py", b"after", 0o644);
+        });
+        let (dir, res) = run(&a);
+        res.unwrap();
+        let lib = dir.path().join("install/lib/libpython.so");
+        assert!(std::fs::read(&lib).unwrap() == data, "the large file differs");
+        assert_eq!(
+            std::fs::read(dir.path().join("install/lib/after.py")).unwrap(),
+            b"after"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&lib).unwrap().permissions().mode();
+            assert_eq!(mode & 0o111, 0o111, "{mode:o}");
+        }
+
+        // The tar stream cut inside the large file (no end-of-archive): an
+        // error naming the entry, not a hang or a short file taken as whole.
+        let mut b = tar::Builder::new(Vec::new());
+        file(&mut b, "python/lib/libpython.so", &data, 0o755);
+        let tar = b.into_inner().unwrap();
+        let cut = &tar[..512 + POOL_MAX_BYTES + STREAM_PIECE / 2];
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut gz, cut).unwrap();
+        let (_dir, res) = run(&gz.finish().unwrap());
+        let err = res.unwrap_err();
+        let ExtractError::Corrupt { source, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            source.to_string().contains("`python/lib/libpython.so` is shorter"),
+            "{source}"
+        );
     }
 
     #[test]
