@@ -205,12 +205,12 @@ fn is_sha256(s: &str) -> bool {
 /// (a full disk) only loses the cache entry, never the install: writing
 /// stops and [`Tee::finish`] returns `None`.
 pub struct Tee<'a> {
-    inner: &'a mut dyn io::Read,
+    inner: &'a mut dyn io::BufRead,
     file: Option<File>,
 }
 
 impl<'a> Tee<'a> {
-    pub fn new(inner: &'a mut dyn io::Read, file: File) -> Tee<'a> {
+    pub fn new(inner: &'a mut dyn io::BufRead, file: File) -> Tee<'a> {
         Tee {
             inner,
             file: Some(file),
@@ -219,20 +219,34 @@ impl<'a> Tee<'a> {
 
     /// Reads what the consumer left, so the file holds the whole archive.
     pub fn finish(mut self) -> Option<File> {
-        let _ = io::copy(&mut self, &mut io::sink());
+        let _ = crate::download::copy_buffered(&mut self, &mut io::sink());
         self.file
     }
 }
 
 impl io::Read for Tee<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(f) = &mut self.file
-            && f.write_all(&buf[..n]).is_err()
-        {
-            self.file = None;
+        crate::download::read_via_buffer(self, buf)
+    }
+}
+
+impl io::BufRead for Tee<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        // The consumed bytes are still buffered: `fill_buf` returns them
+        // without reading.
+        if let Ok(buf) = self.inner.fill_buf() {
+            let n = n.min(buf.len());
+            if let Some(f) = &mut self.file
+                && f.write_all(&buf[..n]).is_err()
+            {
+                self.file = None;
+            }
+            self.inner.consume(n);
         }
-        Ok(n)
     }
 }
 

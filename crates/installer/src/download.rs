@@ -2,7 +2,7 @@
 //! Bytes are handed to the unpacker as they arrive, through a SHA-256 hasher,
 //! with no copy of the archive on disk first.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -329,7 +329,7 @@ impl Client {
     ) -> Result<Streamed<T>, DownloadError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut dyn Read, Option<u64>) -> T + Send + 'static,
+        F: FnOnce(&mut dyn BufRead, Option<u64>) -> T + Send + 'static,
     {
         match location {
             Location::File(path) => {
@@ -342,10 +342,13 @@ impl Client {
                     let file = fs_err::File::open(&path).map_err(file_err)?;
                     let len = file.metadata().map_err(file_err)?.len();
                     progress.set_total(len);
-                    let mut reader = ProgressReader {
-                        inner: file,
-                        progress,
-                    };
+                    let mut reader = io::BufReader::with_capacity(
+                        READ_BUFFER,
+                        ProgressReader {
+                            inner: file,
+                            progress,
+                        },
+                    );
                     Ok(consume_hashed(
                         &mut reader,
                         Some(len),
@@ -370,7 +373,7 @@ impl Client {
     ) -> Result<Streamed<T>, DownloadError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut dyn Read, Option<u64>) -> T + Send + 'static,
+        F: FnOnce(&mut dyn BufRead, Option<u64>) -> T + Send + 'static,
     {
         let mut resp = self.send(url).await?;
         // An archive is never a web page: a 200 with HTML is a UI's URL (or a
@@ -387,7 +390,11 @@ impl Client {
         if let Some(n) = expected {
             progress.set_total(n);
         }
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, ()>>(64);
+        // A short queue: chunks waiting for the unpacker are fresh memory
+        // (hyper reads each into a new buffer), and a long queue of them
+        // costs page faults that a short one, reusing freed chunks, does
+        // not. The socket's own buffer absorbs the network's bursts.
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, ()>>(4);
         let consumer = tokio::task::spawn_blocking(move || {
             let mut reader = ChannelReader {
                 rx,
@@ -511,9 +518,9 @@ pub struct Streamed<T> {
 }
 
 fn consume_hashed<T>(
-    reader: &mut dyn Read,
+    reader: &mut dyn BufRead,
     expected: Option<u64>,
-    consume: impl FnOnce(&mut dyn Read, Option<u64>) -> T,
+    consume: impl FnOnce(&mut dyn BufRead, Option<u64>) -> T,
     hasher: Sha256,
 ) -> Streamed<T> {
     let mut hashing = HashingReader {
@@ -523,7 +530,7 @@ fn consume_hashed<T>(
     };
     let value = consume(&mut hashing, expected);
     // The unpacker stops at the end of the tar stream; hash what follows too.
-    let _ = io::copy(&mut hashing, &mut io::sink());
+    let _ = copy_buffered(&mut hashing, &mut io::sink());
     Streamed {
         value,
         sha256: hex(&hashing.hasher.finalize()),
@@ -539,18 +546,63 @@ pub fn hex(bytes: &[u8]) -> String {
     })
 }
 
+/// Reads from files go through a buffer this large (the decoders read
+/// from it in place).
+const READ_BUFFER: usize = 256 * 1024;
+
+/// Copies what `reader` has left into `out`, from its buffer in place (no
+/// bounce buffer); returns how many bytes.
+pub fn copy_buffered(reader: &mut dyn BufRead, out: &mut dyn io::Write) -> io::Result<u64> {
+    let mut total = 0;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(total);
+        }
+        out.write_all(buf)?;
+        let n = buf.len();
+        reader.consume(n);
+        total += n as u64;
+    }
+}
+
+/// `Read` for a `BufRead` whose `consume` does the work (hashing, teeing):
+/// every byte read goes through it.
+pub fn read_via_buffer(reader: &mut dyn BufRead, buf: &mut [u8]) -> io::Result<usize> {
+    let avail = reader.fill_buf()?;
+    let n = avail.len().min(buf.len());
+    buf[..n].copy_from_slice(&avail[..n]);
+    reader.consume(n);
+    Ok(n)
+}
+
+/// Hashes the bytes its consumer consumes, read from the inner buffer in place.
 struct HashingReader<'a> {
-    inner: &'a mut dyn Read,
+    inner: &'a mut dyn BufRead,
     hasher: Sha256,
     bytes: u64,
 }
 
 impl Read for HashingReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
+        read_via_buffer(self, buf)
+    }
+}
+
+impl BufRead for HashingReader<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        // The bytes being consumed are still buffered: this `fill_buf`
+        // returns them without reading.
+        if let Ok(buf) = self.inner.fill_buf() {
+            let n = n.min(buf.len());
+            self.hasher.update(&buf[..n]);
+            self.bytes += n as u64;
+            self.inner.consume(n);
+        }
     }
 }
 
@@ -567,7 +619,8 @@ impl<R: Read> Read for ProgressReader<R> {
     }
 }
 
-/// Network chunks as a blocking `Read` for the unpacker.
+/// Network chunks as a blocking `BufRead` for the unpacker: the decoder
+/// inflates straight from each chunk.
 struct ChannelReader {
     rx: tokio::sync::mpsc::Receiver<Result<Bytes, ()>>,
     current: Bytes,
@@ -576,9 +629,15 @@ struct ChannelReader {
 
 impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        read_via_buffer(self, buf)
+    }
+}
+
+impl BufRead for ChannelReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
         while self.pos >= self.current.len() {
             match self.rx.blocking_recv() {
-                None => return Ok(0),
+                None => return Ok(&[]),
                 Some(Ok(chunk)) => {
                     self.current = chunk;
                     self.pos = 0;
@@ -591,10 +650,11 @@ impl Read for ChannelReader {
                 }
             }
         }
-        let n = buf.len().min(self.current.len() - self.pos);
-        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
+        Ok(&self.current[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.current.len());
     }
 }
 

@@ -5,7 +5,7 @@
 
 use fs_err as fs;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek};
+use std::io::{self, BufRead, Read, Seek};
 use std::path::{Component, Path, PathBuf};
 
 /// The archive formats pyman unpacks.
@@ -202,11 +202,12 @@ impl FileSink {
                             // A short stream means the unpacker stopped on an
                             // error of its own, which is the one reported.
                             for piece in pieces {
-                                io::Write::write_all(&mut out, &piece)
-                                    .map_err(|source| ExtractError::Write {
+                                io::Write::write_all(&mut out, &piece).map_err(|source| {
+                                    ExtractError::Write {
                                         path: path.clone(),
                                         source,
-                                    })?;
+                                    }
+                                })?;
                                 let _ = give_back.try_send(piece);
                             }
                         }
@@ -380,7 +381,7 @@ fn open_new(path: &Path, entry: &str, mode: u32) -> Result<File, ExtractError> {
 /// keeping only the interpreter folder. `reader` is left wherever the tar
 /// stream ended; the caller drains it (to finish hashing).
 pub fn extract_tar(
-    reader: &mut dyn Read,
+    reader: &mut dyn BufRead,
     kind: ArchiveKind,
     dest: &Path,
     limits: Limits,
@@ -388,7 +389,9 @@ pub fn extract_tar(
     let corrupt = |source| ExtractError::Corrupt { kind, source };
     let decoder: Box<dyn Read + '_> = match kind {
         ArchiveKind::TarGz => Box::new(gzip_body(reader).map_err(corrupt)?),
-        ArchiveKind::TarZst => Box::new(zstd::stream::read::Decoder::new(reader).map_err(corrupt)?),
+        ArchiveKind::TarZst => {
+            Box::new(zstd::stream::read::Decoder::with_buffer(reader).map_err(corrupt)?)
+        }
         ArchiveKind::Zip => {
             return Err(corrupt(io::Error::other(
                 "a zip archive is not a tar stream",
@@ -445,7 +448,9 @@ pub fn extract_tar(
 /// trailer's CRC-32 is not checked: every byte of the archive goes through
 /// SHA-256, which is the stronger check, and skipping CRC-32 takes ~5% off
 /// the unpacking thread, the critical path of an install.
-fn gzip_body(mut reader: &mut dyn Read) -> io::Result<flate2::read::DeflateDecoder<&mut dyn Read>> {
+fn gzip_body(
+    mut reader: &mut dyn BufRead,
+) -> io::Result<flate2::bufread::DeflateDecoder<&mut dyn BufRead>> {
     let bad = |what: &str| {
         io::Error::new(
             io::ErrorKind::InvalidData,
@@ -485,7 +490,9 @@ fn gzip_body(mut reader: &mut dyn Read) -> io::Result<flate2::read::DeflateDecod
         let mut crc16 = [0u8; 2];
         reader.read_exact(&mut crc16)?;
     }
-    Ok(flate2::read::DeflateDecoder::new(reader))
+    // Inflated from the reader's buffer in place, with no copy into one
+    // of the decoder's own.
+    Ok(flate2::bufread::DeflateDecoder::new(reader))
 }
 
 /// Unpacks a `.zip` (already on disk and verified) into `dest`.
@@ -831,13 +838,13 @@ fn make_symlink(target: &Path, link: &Path) -> io::Result<()> {
 }
 
 /// Spools a reader into a file (zip needs random access), returning it rewound.
-pub fn spool(reader: &mut dyn Read, path: &Path) -> io::Result<File> {
+pub fn spool(reader: &mut dyn BufRead, path: &Path) -> io::Result<File> {
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
         .create_new(true)
         .open(path)?;
-    io::copy(reader, &mut file)?;
+    crate::download::copy_buffered(reader, &mut file)?;
     file.rewind()?;
     Ok(file)
 }
@@ -1044,7 +1051,10 @@ mod tests {
         let (dir, res) = run(&a);
         res.unwrap();
         let lib = dir.path().join("install/lib/libpython.so");
-        assert!(std::fs::read(&lib).unwrap() == data, "the large file differs");
+        assert!(
+            std::fs::read(&lib).unwrap() == data,
+            "the large file differs"
+        );
         assert_eq!(
             std::fs::read(dir.path().join("install/lib/after.py")).unwrap(),
             b"after"
@@ -1070,7 +1080,9 @@ mod tests {
             panic!("{err:?}")
         };
         assert!(
-            source.to_string().contains("`python/lib/libpython.so` is shorter"),
+            source
+                .to_string()
+                .contains("`python/lib/libpython.so` is shorter"),
             "{source}"
         );
     }

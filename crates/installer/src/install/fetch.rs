@@ -116,11 +116,11 @@ impl Installer {
                 cache,
                 |_| {
                     let file = tmp.as_file().try_clone();
-                    move |reader: &mut dyn io::Read, _| -> io::Result<u64> {
+                    move |reader: &mut dyn io::BufRead, _| -> io::Result<u64> {
                         let mut file = file?;
                         file.set_len(0)?;
                         io::Seek::rewind(&mut file)?;
-                        io::copy(reader, &mut file)
+                        crate::download::copy_buffered(reader, &mut file)
                     }
                 },
                 |_| {},
@@ -149,7 +149,7 @@ impl Installer {
     ) -> Result<(Streamed<T>, u32, Option<tempfile::NamedTempFile>), InstallError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut dyn io::Read, Option<u64>) -> T + Send + 'static,
+        F: FnOnce(&mut dyn io::BufRead, Option<u64>) -> T + Send + 'static,
     {
         let mut attempt = 0;
         loop {

@@ -313,7 +313,7 @@ impl Installer {
                 cache,
                 |attempt| {
                     let (dest, spooled) = (dest_of(attempt), spooled_of(attempt));
-                    move |reader: &mut dyn io::Read, len: Option<u64>| match kind {
+                    move |reader: &mut dyn io::BufRead, len: Option<u64>| match kind {
                         // Zip needs random access: spool it (hashing as it goes) and
                         // unpack only after the checksum matched.
                         ArchiveKind::Zip => {
