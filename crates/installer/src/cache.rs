@@ -236,6 +236,10 @@ impl io::BufRead for Tee<'_> {
     }
 
     fn consume(&mut self, n: usize) {
+        if n == 0 {
+            // Nothing to pass on, and `fill_buf` below must not read ahead.
+            return;
+        }
         // The consumed bytes are still buffered: `fill_buf` returns them
         // without reading.
         if let Ok(buf) = self.inner.fill_buf() {
@@ -256,6 +260,30 @@ mod tests {
     use std::io::Read;
 
     const SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    #[test]
+    fn the_tee_keeps_every_byte_once_whatever_the_consumer_reads() {
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tee");
+        let mut inner = io::BufReader::with_capacity(13, &data[..]);
+        let mut tee = Tee::new(&mut inner, File::create(&path).unwrap());
+        // Mixed use: a read, consume of part of a buffer, consume(0), then
+        // the consumer stops and `finish` drains the rest.
+        let mut first = [0u8; 5];
+        tee.read_exact(&mut first).unwrap();
+        let avail = io::BufRead::fill_buf(&mut tee).unwrap().len();
+        io::BufRead::consume(&mut tee, avail / 2);
+        io::BufRead::consume(&mut tee, 0);
+        let mut more = vec![0u8; 1000];
+        tee.read_exact(&mut more).unwrap();
+        assert_eq!(&more[..], &data[5 + avail / 2..5 + avail / 2 + 1000]);
+        tee.finish().unwrap();
+        assert!(
+            std::fs::read(&path).unwrap() == data,
+            "the tee's copy differs"
+        );
+    }
 
     #[test]
     fn entries_appear_only_when_committed() {

@@ -595,6 +595,10 @@ impl BufRead for HashingReader<'_> {
     }
 
     fn consume(&mut self, n: usize) {
+        if n == 0 {
+            // Nothing to pass on, and `fill_buf` below must not read ahead.
+            return;
+        }
         // The bytes being consumed are still buffered: this `fill_buf`
         // returns them without reading.
         if let Ok(buf) = self.inner.fill_buf() {
@@ -753,5 +757,37 @@ mod tests {
         assert_eq!(&s.value, b"hello");
         assert_eq!(s.bytes, data.len() as u64);
         assert_eq!(s.sha256, hex(&Sha256::digest(&data)));
+    }
+
+    #[test]
+    fn a_decoder_reading_in_place_is_hashed_byte_for_byte() {
+        // A deflate stream followed by trailing bytes, read through a tiny
+        // buffer so the decoder refills and consumes in odd amounts.
+        let text: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| (i % 97).to_le_bytes())
+            .collect();
+        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut enc, &text).unwrap();
+        let mut data = enc.finish().unwrap();
+        data.extend_from_slice(b"trailer the decoder never reads");
+        for capacity in [1, 7, 4096] {
+            let mut r = io::BufReader::with_capacity(capacity, &data[..]);
+            let s = consume_hashed(
+                &mut r,
+                None,
+                |rd, _| {
+                    let mut out = Vec::new();
+                    flate2::bufread::DeflateDecoder::new(&mut *rd)
+                        .read_to_end(&mut out)
+                        .unwrap();
+                    rd.consume(0);
+                    out
+                },
+                Sha256::new(),
+            );
+            assert!(s.value == text, "inflated text differs (buffer {capacity})");
+            assert_eq!(s.bytes, data.len() as u64, "buffer {capacity}");
+            assert_eq!(s.sha256, hex(&Sha256::digest(&data)), "buffer {capacity}");
+        }
     }
 }
