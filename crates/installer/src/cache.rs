@@ -206,21 +206,25 @@ fn is_sha256(s: &str) -> bool {
 /// stops and [`Tee::finish`] returns `None`.
 pub struct Tee<'a> {
     inner: &'a mut dyn io::BufRead,
-    file: Option<File>,
+    /// Buffered: the consumer consumes a tar header, a file, its padding at
+    /// a time, and each would otherwise be a `write` of its own.
+    file: Option<io::BufWriter<File>>,
 }
+
+const TEE_BUFFER: usize = 256 * 1024;
 
 impl<'a> Tee<'a> {
     pub fn new(inner: &'a mut dyn io::BufRead, file: File) -> Tee<'a> {
         Tee {
             inner,
-            file: Some(file),
+            file: Some(io::BufWriter::with_capacity(TEE_BUFFER, file)),
         }
     }
 
     /// Reads what the consumer left, so the file holds the whole archive.
     pub fn finish(mut self) -> Option<File> {
         let _ = crate::download::copy_buffered(&mut self, &mut io::sink());
-        self.file
+        self.file.take().and_then(|w| w.into_inner().ok())
     }
 }
 

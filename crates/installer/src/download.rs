@@ -555,7 +555,11 @@ const READ_BUFFER: usize = 256 * 1024;
 pub fn copy_buffered(reader: &mut dyn BufRead, out: &mut dyn io::Write) -> io::Result<u64> {
     let mut total = 0;
     loop {
-        let buf = reader.fill_buf()?;
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
         if buf.is_empty() {
             return Ok(total);
         }

@@ -123,6 +123,7 @@ enum Op {
         path: PathBuf,
         entry: String,
         mode: u32,
+        size: usize,
         pieces: std::sync::mpsc::Receiver<Vec<u8>>,
     },
 }
@@ -193,14 +194,14 @@ impl FileSink {
                             path,
                             entry,
                             mode,
+                            size,
                             pieces,
                         } => {
                             if let Some(parent) = path.parent() {
                                 dirs.ensure(parent)?;
                             }
                             let mut out = open_new(&path, &entry, mode)?;
-                            // A short stream means the unpacker stopped on an
-                            // error of its own, which is the one reported.
+                            let mut written = 0;
                             for piece in pieces {
                                 io::Write::write_all(&mut out, &piece).map_err(|source| {
                                     ExtractError::Write {
@@ -208,7 +209,19 @@ impl FileSink {
                                         source,
                                     }
                                 })?;
+                                written += piece.len();
                                 let _ = give_back.try_send(piece);
+                            }
+                            // Short only when the unpacker stopped on an error
+                            // of its own (the one reported); never taken as whole.
+                            if written != size {
+                                return Err(ExtractError::Write {
+                                    path,
+                                    source: io::Error::new(
+                                        io::ErrorKind::UnexpectedEof,
+                                        format!("{written} of {size} bytes arrived"),
+                                    ),
+                                });
                             }
                         }
                     }
@@ -411,7 +424,8 @@ pub fn extract_tar(
         let mode = entry.header().mode().unwrap_or(0o644);
         match etype {
             tar::EntryType::Regular | tar::EntryType::Continuous => {
-                let size = entry.header().size().unwrap_or(0);
+                // The PAX header's size where there is one, as tar reads it.
+                let size = entry.size();
                 w.file(&rel, &raw, &mut entry, mode, size)?;
             }
             tar::EntryType::Directory => w.dir(&rel)?,
@@ -629,6 +643,7 @@ impl<'a> Writer<'a> {
             path,
             entry: raw.to_string(),
             mode,
+            size: left,
             pieces,
         })?;
         // The writer must reach this file before its pieces can drain.
@@ -1084,6 +1099,25 @@ mod tests {
                 .to_string()
                 .contains("`python/lib/libpython.so` is shorter"),
             "{source}"
+        );
+    }
+
+    #[test]
+    fn a_pax_size_is_the_size() {
+        // A PAX record saying 10 bytes before a header saying 3: tar reads
+        // 10, and so must the file (not 3, with the rest skipped unsaid).
+        let a = tar_gz(|b| {
+            let record = b"11 size=10\n";
+            let h = header("python/././@PaxHeader", tar::EntryType::XHeader, 11, 0o644);
+            b.append(&h, &record[..]).unwrap();
+            let h = header("python/lib/data.txt", tar::EntryType::Regular, 3, 0o644);
+            b.append(&h, &b"0123456789"[..]).unwrap();
+        });
+        let (dir, res) = run(&a);
+        res.unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("install/lib/data.txt")).unwrap(),
+            b"0123456789"
         );
     }
 
