@@ -401,7 +401,7 @@ pub fn extract_tar(
 ) -> Result<(), ExtractError> {
     let corrupt = |source| ExtractError::Corrupt { kind, source };
     let decoder: Box<dyn Read + '_> = match kind {
-        ArchiveKind::TarGz => Box::new(gzip_body(reader).map_err(corrupt)?),
+        ArchiveKind::TarGz => Box::new(Gunzip::new(reader).map_err(corrupt)?),
         ArchiveKind::TarZst => {
             Box::new(zstd::stream::read::Decoder::with_buffer(reader).map_err(corrupt)?)
         }
@@ -411,7 +411,10 @@ pub fn extract_tar(
             )));
         }
     };
-    let mut archive = tar::Archive::new(decoder);
+    let mut archive = tar::Archive::new(EofSeen {
+        inner: decoder,
+        eof: false,
+    });
     let mut w = Writer::new(dest, limits, kind);
     for entry in archive.entries().map_err(corrupt)? {
         let mut entry = entry.map_err(corrupt)?;
@@ -455,16 +458,122 @@ pub fn extract_tar(
             }
         }
     }
+    let mut rest = archive.into_inner();
+    // tar stops at its end-of-archive block; reaching the end of the stream
+    // first means the archive was cut at an entry boundary (half a stdlib
+    // would install). GNU tar accepts that silently; pyman does not.
+    if rest.eof {
+        return Err(corrupt(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the archive ends without tar's end-of-archive block: it was cut short",
+        )));
+    }
+    // The compressed stream must end whole too (a gzip trailer, a zstd
+    // frame), and what follows the tar counts against the unpack budget.
+    let budget = w.limits.max_bytes.saturating_sub(w.written);
+    let after =
+        io::copy(&mut (&mut rest.inner).take(budget + 1), &mut io::sink()).map_err(corrupt)?;
+    if after > budget {
+        return Err(ExtractError::TooLarge {
+            limit: w.limits.max_bytes,
+        });
+    }
     w.finish()
 }
 
-/// The deflate stream of a gzip member, its header parsed by hand. The
-/// trailer's CRC-32 is not checked: every byte of the archive goes through
-/// SHA-256, which is the stronger check, and skipping CRC-32 takes ~5% off
-/// the unpacking thread, the critical path of an install.
-fn gzip_body(
-    mut reader: &mut dyn BufRead,
-) -> io::Result<flate2::bufread::DeflateDecoder<&mut dyn BufRead>> {
+/// Whether a reader has reported its end (a `read` of 0 into a buffer).
+struct EofSeen<R> {
+    inner: R,
+    eof: bool,
+}
+
+impl<R: Read> Read for EofSeen<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.eof = true;
+        }
+        Ok(n)
+    }
+}
+
+/// A `.tar.gz`'s tar stream: every gzip member in turn (`cat a.gz b.gz`,
+/// pigz and some archivers write several), each member's header parsed by
+/// hand and its trailer's length checked. The CRC-32 is not: every byte of
+/// the archive goes through SHA-256, the stronger check, and skipping CRC-32
+/// takes ~5% off the unpacking thread, the critical path of an install.
+/// Inflated from the reader's buffer in place, with no copy into one of the
+/// decoder's own.
+struct Gunzip<'a> {
+    state: Member<'a>,
+}
+
+enum Member<'a> {
+    /// Inflating a member; the bytes it gave so far (mod 2^32, as gzip's ISIZE).
+    Inflating(flate2::bufread::DeflateDecoder<&'a mut dyn BufRead>, u32),
+    /// Between members: another may follow.
+    Between(&'a mut dyn BufRead),
+    Done,
+}
+
+impl<'a> Gunzip<'a> {
+    fn new(reader: &'a mut dyn BufRead) -> io::Result<Gunzip<'a>> {
+        gzip_header(reader)?;
+        Ok(Gunzip {
+            state: Member::Inflating(flate2::bufread::DeflateDecoder::new(reader), 0),
+        })
+    }
+}
+
+impl Read for Gunzip<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            // An error leaves `Done`: the stream is over either way.
+            match std::mem::replace(&mut self.state, Member::Done) {
+                Member::Inflating(mut decoder, size) => {
+                    let n = decoder.read(buf)?;
+                    if n > 0 || buf.is_empty() {
+                        self.state = Member::Inflating(decoder, size.wrapping_add(n as u32));
+                        return Ok(n);
+                    }
+                    let reader = decoder.into_inner();
+                    let mut trailer = [0u8; 8];
+                    reader.read_exact(&mut trailer).map_err(|e| {
+                        io::Error::new(
+                            e.kind(),
+                            "the gzip stream is cut short (a member's trailer is missing)",
+                        )
+                    })?;
+                    let isize =
+                        u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
+                    if isize != size {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!(
+                                "a gzip member says it holds {isize} bytes, and inflated to {size}"
+                            ),
+                        ));
+                    }
+                    self.state = Member::Between(reader);
+                }
+                Member::Between(reader) => {
+                    // Another member, or the end; anything else after a whole
+                    // member is ignored, as gzip(1) does (it is hashed all the
+                    // same). One byte decides: a buffer may hold only one.
+                    if reader.fill_buf()?.first() != Some(&0x1f) {
+                        return Ok(0);
+                    }
+                    gzip_header(reader)?;
+                    self.state = Member::Inflating(flate2::bufread::DeflateDecoder::new(reader), 0);
+                }
+                Member::Done => return Ok(0),
+            }
+        }
+    }
+}
+
+/// Reads one gzip member's header (RFC 1952), leaving `reader` at its deflate data.
+fn gzip_header(mut reader: &mut dyn BufRead) -> io::Result<()> {
     let bad = |what: &str| {
         io::Error::new(
             io::ErrorKind::InvalidData,
@@ -504,9 +613,7 @@ fn gzip_body(
         let mut crc16 = [0u8; 2];
         reader.read_exact(&mut crc16)?;
     }
-    // Inflated from the reader's buffer in place, with no copy into one
-    // of the decoder's own.
-    Ok(flate2::bufread::DeflateDecoder::new(reader))
+    Ok(())
 }
 
 /// Unpacks a `.zip` (already on disk and verified) into `dest`.
@@ -1100,6 +1207,81 @@ mod tests {
                 .contains("`python/lib/libpython.so` is shorter"),
             "{source}"
         );
+    }
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut e, data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn three_files() -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, body) in [("a", "first"), ("b", "second"), ("c", "third")] {
+            file(
+                &mut b,
+                &format!("python/lib/{name}.py"),
+                body.as_bytes(),
+                0o644,
+            );
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn untar(archive: &[u8]) -> Result<Vec<String>, ExtractError> {
+        let (dir, res) = run(archive);
+        res?;
+        Ok(["a", "b", "c"]
+            .iter()
+            .map(|n| {
+                std::fs::read_to_string(dir.path().join(format!("install/lib/{n}.py")))
+                    .unwrap_or_default()
+            })
+            .collect())
+    }
+
+    #[test]
+    fn every_gzip_member_is_unpacked() {
+        let tar = three_files();
+        let whole = vec!["first".to_string(), "second".into(), "third".into()];
+        // Split at an entry boundary (1,024: a's header and data) and inside
+        // an entry (700): `cat a.gz b.gz` is one valid gzip stream.
+        for cut in [1024, 700, 1] {
+            let mut two = gz(&tar[..cut]);
+            two.extend(gz(&tar[cut..]));
+            assert_eq!(untar(&two).unwrap(), whole, "split at {cut}");
+        }
+        // Bytes after the last member are ignored, as gzip(1) does.
+        let mut trailing = gz(&tar);
+        trailing.extend_from_slice(b"\0\0\0garbage");
+        assert_eq!(untar(&trailing).unwrap(), whole);
+    }
+
+    #[test]
+    fn cut_or_unended_streams_are_damaged() {
+        let tar = three_files();
+        let damaged = |archive: &[u8], why: &str| {
+            let err = untar(archive).unwrap_err();
+            let ExtractError::Corrupt { source, .. } = &err else {
+                panic!("{why}: {err:?}")
+            };
+            source.to_string()
+        };
+        let whole = gz(&tar);
+        // Cut in the gzip trailer: the tar inside is whole, the stream is not.
+        for short in [1, 4, 8] {
+            let msg = damaged(&whole[..whole.len() - short], "trailer");
+            assert!(msg.contains("cut short"), "{short}: {msg}");
+        }
+        // A trailer whose length disagrees.
+        let mut lying = whole.clone();
+        let n = lying.len();
+        lying[n - 1] ^= 1;
+        assert!(damaged(&lying, "isize").contains("inflated to"));
+        // A well-formed gzip of a tar cut at an entry boundary, with no
+        // end-of-archive block: half an install, refused.
+        let msg = damaged(&gz(&tar[..1024]), "no end block");
+        assert!(msg.contains("end-of-archive"), "{msg}");
     }
 
     #[test]
