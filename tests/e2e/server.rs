@@ -16,6 +16,9 @@ pub enum Fault {
     Status(u16),
     /// Send the headers with the full length, then only this many bytes, then close.
     Truncate(usize),
+    /// Send no length, then only this many bytes, then close: to HTTP, a
+    /// whole body.
+    TruncateUnsized(usize),
     /// Send the body in small pieces with a pause between them.
     Slow(Duration),
     /// Answer 200 with the body as `text/html` (a web interface's page).
@@ -180,6 +183,11 @@ fn handle(mut conn: TcpStream, state: &Mutex<State>) {
                 "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                 body.len()
             );
+            let _ = conn.write_all(&body[..n.min(body.len())]);
+            let _ = conn.flush();
+        }
+        Some(Fault::TruncateUnsized(n)) => {
+            let _ = write!(conn, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
             let _ = conn.write_all(&body[..n.min(body.len())]);
             let _ = conn.flush();
         }

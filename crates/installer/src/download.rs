@@ -450,6 +450,7 @@ impl Client {
             value,
             sha256: hex(&hasher.finalize()),
             bytes: received,
+            length: expected,
         })
     }
 }
@@ -515,6 +516,8 @@ pub struct Streamed<T> {
     /// Lower-case hex SHA-256 of every byte received.
     pub sha256: String,
     pub bytes: u64,
+    /// The length the source announced (`Content-Length`, a file's size).
+    pub length: Option<u64>,
 }
 
 fn consume_hashed<T>(
@@ -535,6 +538,7 @@ fn consume_hashed<T>(
         value,
         sha256: hex(&hashing.hasher.finalize()),
         bytes: hashing.bytes,
+        length: expected,
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cache::{Cache, Tee};
-use crate::download::{Location, Streamed};
+use crate::download::{DownloadError, Location, Streamed};
 use crate::index::Build;
 use crate::lock::{self, LockError};
 
@@ -123,6 +123,7 @@ impl Installer {
                         crate::download::copy_buffered(reader, &mut file)
                     }
                 },
+                |_| false,
                 |_| {},
             )
             .await?;
@@ -139,12 +140,14 @@ impl Installer {
     /// Streams `location` into the consumer made for each attempt, retrying
     /// what is worth retrying. Returns the stream, the attempt that
     /// succeeded and, given a cache, the complete copy of the bytes.
+    /// `ended_early` says whether the consumer found its data cut short.
     pub(super) async fn stream_retrying<T, F>(
         &self,
         location: &Location,
         label: &str,
         cache: Option<&Cache>,
         mut consumer_for: impl FnMut(u32) -> F,
+        ended_early: impl Fn(&T) -> bool,
         cleanup: impl Fn(u32),
     ) -> Result<(Streamed<T>, u32, Option<tempfile::NamedTempFile>), InstallError>
     where
@@ -174,6 +177,21 @@ impl Installer {
                     },
                 )
                 .await;
+            // With no announced length, a body cut off by a closed connection
+            // looks whole to HTTP; the consumer, finding its archive ending
+            // mid-way, knows better: a cut download, retried as one (not a
+            // checksum mismatch that says "tampered with").
+            let result = result.and_then(|s| match location {
+                Location::Http(url) if s.length.is_none() && ended_early(&s.value.0) => {
+                    Err(DownloadError::Interrupted {
+                        url: url.clone(),
+                        received: s.bytes,
+                        expected: None,
+                        source: None,
+                    })
+                }
+                _ => Ok(s),
+            });
             match result {
                 Ok(s) => {
                     let (value, complete) = s.value;
@@ -181,6 +199,7 @@ impl Installer {
                         value,
                         sha256: s.sha256,
                         bytes: s.bytes,
+                        length: s.length,
                     };
                     return Ok((streamed, attempt, tee.filter(|_| complete)));
                 }

@@ -327,6 +327,7 @@ impl Installer {
                         _ => extract::extract_tar(reader, kind, &dest, limits_for(len)),
                     }
                 },
+                |unpacked| matches!(unpacked, Err(ExtractError::Corrupt { source, .. }) if source.kind() == io::ErrorKind::UnexpectedEof),
                 |attempt| {
                     let _ = fs_err::remove_dir_all(dest_of(attempt));
                     let _ = fs_err::remove_file(spooled_of(attempt));
