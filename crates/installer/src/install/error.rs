@@ -83,6 +83,17 @@ impl Hint for InstallError {
             InstallError::HashMismatch { .. } => {
                 "the download is corrupt or was tampered with; nothing was installed. If you use a mirror, check that it serves the same files".into()
             }
+            // The archive was fine; the disk was not.
+            InstallError::Extract {
+                source: ExtractError::Write { source, .. },
+                ..
+            } => {
+                if source.kind() == io::ErrorKind::StorageFull {
+                    "nothing was installed; the disk is full: free space where pyman's data folder (`PYMAN_HOME`) lives, then install again".into()
+                } else {
+                    "nothing was installed; check that pyman's data folder (`PYMAN_HOME`) is writable and has free space".into()
+                }
+            }
             InstallError::Extract { .. } | InstallError::NoInterpreter { .. } => {
                 "nothing was installed; use a python-build-standalone archive (`…-install_only.tar.gz`)".into()
             }
@@ -105,5 +116,33 @@ pub(super) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> InstallError + '_
     move |source| InstallError::Io {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_while_unpacking_is_not_blamed_on_the_archive() {
+        let write = |kind: io::ErrorKind| InstallError::Extract {
+            url: SafeUrl::new("https://example.org/x.tar.gz"),
+            source: ExtractError::Write {
+                path: "/home/u/.local/share/pyman/pythons/.temp/x/lib/libpython3.12.so".into(),
+                source: io::Error::from(kind),
+            },
+        };
+        let full = write(io::ErrorKind::StorageFull).hint().unwrap();
+        assert!(full.contains("the disk is full"), "{full}");
+        assert!(!full.contains("install_only"), "{full}");
+        let denied = write(io::ErrorKind::PermissionDenied).hint().unwrap();
+        assert!(denied.contains("writable"), "{denied}");
+        let damaged = InstallError::Extract {
+            url: SafeUrl::new("https://example.org/x.tar.gz"),
+            source: ExtractError::NoRoot {
+                root: "python".into(),
+            },
+        };
+        assert!(damaged.hint().unwrap().contains("install_only"));
     }
 }
