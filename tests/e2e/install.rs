@@ -607,7 +607,9 @@ fn ctrl_c_during_an_install_removes_its_scratch_and_exits_130() {
     let Some(py) = fixtures::require(1) else {
         return;
     };
-    let ctx = TestContext::new();
+    let mut ctx = TestContext::new();
+    let cache = ctx.root.join("cache");
+    ctx.set_env("PYMAN_CACHE_DIR", cache.as_os_str());
     let server = Server::start();
     let a = fixtures::install_only(py[0]);
     let json = fixtures::serve(&server, &[(py[0], &a)]);
@@ -646,6 +648,11 @@ fn ctrl_c_during_an_install_removes_its_scratch_and_exits_130() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted: nothing was installed"));
     assert!(installs(&ctx).is_empty());
     assert_no_leftovers(&ctx);
+    // Nor the partial download that was going into the cache.
+    let partial: Vec<_> = std::fs::read_dir(cache.join("tmp"))
+        .map(|e| e.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(partial.is_empty(), "partial downloads left: {partial:?}");
 }
 
 #[test]

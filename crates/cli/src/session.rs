@@ -134,6 +134,8 @@ pub fn install(session: &Session, requests: &[VersionRequest]) -> Result<bool> {
 /// What a batch of installs did.
 pub struct Report {
     pub failed: usize,
+    /// Ctrl-C reached an install (its smoke run): exit 130.
+    pub interrupted: bool,
     /// Keys whose interpreter (or its missing default venv) is new.
     pub changed: Vec<String>,
 }
@@ -142,6 +144,7 @@ pub struct Report {
 pub fn report(app: &App, results: Vec<(String, Result<Outcome, InstallError>)>) -> Report {
     let mut out = Report {
         failed: 0,
+        interrupted: false,
         changed: Vec::new(),
     };
     for (label, result) in results {
@@ -171,6 +174,7 @@ pub fn report(app: &App, results: Vec<(String, Result<Outcome, InstallError>)>) 
             }
             Err(e) => {
                 out.failed += 1;
+                out.interrupted |= matches!(e, InstallError::Interrupted);
                 report_install_error(app, &label, e);
             }
         }

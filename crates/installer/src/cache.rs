@@ -123,6 +123,8 @@ impl Cache {
     }
 
     /// A temporary file in the cache, renamed in by [`Cache::commit`].
+    /// Downloads a killed pyman left (untouched for ten minutes: a live one
+    /// writes as it goes) are removed first.
     pub fn begin(&self) -> io::Result<tempfile::NamedTempFile> {
         let tmp = self.root.join("tmp");
         for dir in [&tmp, &self.archives()] {
@@ -132,7 +134,13 @@ impl Cache {
                 fsafe::share_dir(dir, self.sharing);
             }
         }
-        fsafe::temp_builder().prefix("download-").tempfile_in(tmp)
+        sweep_stale_downloads(&tmp);
+        let file = fsafe::temp_builder().prefix("download-").tempfile_in(tmp)?;
+        if let Ok(mut active) = ACTIVE_DOWNLOADS.lock() {
+            active.retain(|p| p.exists());
+            active.push(file.path().to_path_buf());
+        }
+        Ok(file)
     }
 
     /// Moves a fully written, verified archive into the cache.
@@ -194,6 +202,43 @@ impl Cache {
             let _ = fs_err::remove_dir_all(self.root.join("tmp"));
         }
         Ok(removed)
+    }
+}
+
+/// This process's downloads in progress, removed on Ctrl-C (a destructor
+/// does not run on `exit`).
+static ACTIVE_DOWNLOADS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes this process's partial downloads; for a Ctrl-C handler.
+pub fn remove_active_downloads() {
+    if let Ok(active) = ACTIVE_DOWNLOADS.lock() {
+        for p in active.iter() {
+            let _ = fs_err::remove_file(p);
+        }
+    }
+}
+
+/// How long a partial download may sit unwritten before it counts as left
+/// by a killed pyman.
+const STALE_DOWNLOAD: Duration = Duration::from_secs(600);
+
+fn sweep_stale_downloads(tmp: &Path) {
+    let Ok(entries) = fs_err::read_dir(tmp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry.file_name().to_string_lossy().starts_with("download-")
+            && entry.metadata().is_ok_and(|m| {
+                m.is_file()
+                    && m.modified()
+                        .ok()
+                        .and_then(|t| SystemTime::now().duration_since(t).ok())
+                        .is_some_and(|age| age > STALE_DOWNLOAD)
+            });
+        if stale {
+            // Another user's, in a shared cache, stays (the sticky bit).
+            let _ = fs_err::remove_file(entry.path());
+        }
     }
 }
 
@@ -287,6 +332,37 @@ mod tests {
             std::fs::read(&path).unwrap() == data,
             "the tee's copy differs"
         );
+    }
+
+    #[test]
+    fn downloads_a_killed_pyman_left_are_swept_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path());
+        drop(cache.begin().unwrap());
+        let tmp = dir.path().join("tmp");
+        let old = tmp.join("download-old");
+        let live = tmp.join("download-live");
+        let other = tmp.join("notes");
+        for p in [&old, &live, &other] {
+            std::fs::write(p, b"partial").unwrap();
+        }
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        for p in [&old, &other] {
+            File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(hour_ago)
+                .unwrap();
+        }
+        let f = cache.begin().unwrap();
+        assert!(!old.exists(), "a stale partial download stays");
+        assert!(live.exists() && other.exists());
+        // Ctrl-C: this process's partial download goes.
+        let path = f.path().to_path_buf();
+        std::mem::forget(f);
+        remove_active_downloads();
+        assert!(!path.exists());
     }
 
     #[test]

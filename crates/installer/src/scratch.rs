@@ -61,13 +61,26 @@ impl Drop for Scratch {
     }
 }
 
-/// Removes this process's scratch folders; for a Ctrl-C handler.
-pub fn remove_active() {
+/// Removes this process's scratch folders; for a Ctrl-C handler, while the
+/// unpacker's threads may still be writing. Each folder is renamed away
+/// first: their next file or folder, made by its old path, then fails
+/// instead of landing in a half-removed tree. (A killed run's are swept.)
+/// Returns how many there were.
+pub fn remove_active() -> usize {
+    let mut count = 0;
     if let Ok(active) = ACTIVE.lock() {
+        count = active.len();
         for p in active.iter() {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            let trash = p.with_file_name(format!("{name}.interrupted"));
+            if fs_err::rename(p, &trash).is_ok() {
+                let _ = fs_err::remove_dir_all(&trash);
+            }
             let _ = fs_err::remove_dir_all(p);
         }
     }
+    crate::cache::remove_active_downloads();
+    count
 }
 
 /// Removes scratch folders left by killed installs: those whose owner lock

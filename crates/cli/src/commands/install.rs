@@ -14,18 +14,20 @@ use crate::session::{self, Job, Session};
 
 pub fn run(app: &App, args: &InstallArgs) -> Result<ExitCode> {
     let session = Session::new(app, &args.index, args.reinstall)?;
-    session.rt.block_on(async {
-        // Ctrl-C: remove this run's scratch folders, then leave with 130.
-        tokio::spawn(async {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                pyman_installer::scratch::remove_active();
-                #[allow(clippy::print_stderr, clippy::exit)]
-                {
-                    eprintln!("\ninterrupted: nothing was installed");
-                    std::process::exit(130);
-                }
+    // Ctrl-C: remove this run's scratch folders and partial downloads, then
+    // leave with 130. On a thread of its own, so that it also acts while
+    // the install thread is busy (the smoke run, the rename, the venv).
+    let _ = ctrlc::set_handler(|| {
+        let unfinished = pyman_installer::scratch::remove_active();
+        #[allow(clippy::print_stderr, clippy::exit)]
+        {
+            if unfinished > 0 {
+                eprintln!("\ninterrupted: nothing was installed");
+            } else {
+                eprintln!("\ninterrupted");
             }
-        });
+            std::process::exit(130);
+        }
     });
     install(app, args, &session)
 }
@@ -84,6 +86,9 @@ fn install(app: &App, args: &InstallArgs, session: &Session) -> Result<ExitCode>
     }
 
     let report = session::report(app, session.run(jobs)?);
+    if report.interrupted {
+        return Ok(ExitCode::from(130));
+    }
     let _ = warm.join();
     let venvs_failed = session::finish(app, &report, args.no_registry)?;
     Ok(if report.failed + venvs_failed > 0 {

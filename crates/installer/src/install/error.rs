@@ -47,6 +47,9 @@ pub enum InstallError {
     NoInterpreter { url: SafeUrl, expected: String },
     #[error("the unpacked interpreter `{}` does not run: {detail}", exe.display())]
     Smoke { exe: PathBuf, detail: String },
+    /// Ctrl-C reached the smoke run's interpreter.
+    #[error("interrupted: nothing was installed")]
+    Interrupted,
     #[error("{what} is not in the download cache{}, and offline mode forbids downloading `{url}`", cache.as_ref().map(|c| format!(" (`{}`)", c.display())).unwrap_or_default())]
     Offline {
         what: String,
@@ -64,6 +67,14 @@ pub enum InstallError {
 }
 
 impl Hint for InstallError {
+    fn exit_code(&self) -> i32 {
+        if matches!(self, InstallError::Interrupted) {
+            130
+        } else {
+            1
+        }
+    }
+
     fn hint(&self) -> Option<String> {
         Some(match self {
             InstallError::MissingChecksum { .. } => {
@@ -99,6 +110,7 @@ impl Hint for InstallError {
             }
             InstallError::Lock(e) => return e.hint(),
             InstallError::Io { .. } | InstallError::Rewrite(_) => "check that pyman's data folder (`PYMAN_HOME`) is writable and has free space".into(),
+            InstallError::Interrupted => return None,
             InstallError::Smoke { .. } | InstallError::VersionMismatch { .. } => {
                 "nothing was installed; the build may not suit this machine (see `pyman list --available`)".into()
             }

@@ -449,9 +449,15 @@ fn smoke(exe: &Path, url: &SafeUrl) -> Result<(Version, pyman_resolver::Variant)
             expected: exe.display().to_string(),
         });
     }
-    probe::probe(exe).map_err(|detail| InstallError::Smoke {
-        exe: exe.to_path_buf(),
-        detail,
+    probe::probe(exe).map_err(|detail| {
+        if detail == probe::INTERRUPTED {
+            InstallError::Interrupted
+        } else {
+            InstallError::Smoke {
+                exe: exe.to_path_buf(),
+                detail,
+            }
+        }
     })
 }
 
