@@ -149,9 +149,11 @@ struct FileSink {
 
 /// At most this many spent buffers come back, and none larger than
 /// [`POOL_MAX_BYTES`]: enough to cover a batch without holding a big file's
-/// memory for the rest of the archive.
+/// memory for the rest of the archive. Files up to that size are read
+/// whole; with batches of [`BATCH_BYTES`] and 8 of them queued, memory stays
+/// near 20 MiB whatever the archive holds.
 const POOL_BUFFERS: usize = 2 * BATCH_OPS;
-const POOL_MAX_BYTES: usize = 8 << 20;
+const POOL_MAX_BYTES: usize = 1 << 20;
 
 /// Files larger than [`POOL_MAX_BYTES`] go to the writer in pieces this
 /// long, at most [`STREAM_AHEAD`] of them waiting for it.
@@ -314,12 +316,16 @@ impl Drop for FileSink {
 /// a folder.
 struct Dirs {
     known: std::collections::HashSet<PathBuf>,
+    /// The install's root, left out of the names in errors (a scratch path
+    /// means nothing to the user).
+    root: PathBuf,
 }
 
 impl Dirs {
     fn new(dest: &Path) -> Dirs {
         Dirs {
             known: std::collections::HashSet::from([dest.to_path_buf()]),
+            root: dest.to_path_buf(),
         }
     }
 
@@ -337,7 +343,11 @@ impl Dirs {
                 // a folder, not a file written there before.
                 if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
                     return Err(ExtractError::Unsafe {
-                        entry: dir.display().to_string(),
+                        entry: dir
+                            .strip_prefix(&self.root)
+                            .unwrap_or(dir)
+                            .display()
+                            .to_string(),
                         reason: "a folder over an existing file",
                     });
                 }

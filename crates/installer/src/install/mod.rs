@@ -444,9 +444,15 @@ fn verify(url: &str, expected: Option<&str>, actual: &str) -> Result<(), Install
 /// Runs the interpreter once: it must start, and it tells its exact version.
 fn smoke(exe: &Path, url: &SafeUrl) -> Result<(Version, pyman_resolver::Variant), InstallError> {
     if !exe.exists() {
+        // Named as in the archive: the scratch folder is gone by now.
         return Err(InstallError::NoInterpreter {
             url: url.clone(),
-            expected: exe.display().to_string(),
+            expected: if cfg!(windows) {
+                "python/python.exe"
+            } else {
+                "python/bin/python3"
+            }
+            .to_string(),
         });
     }
     probe::probe(exe).map_err(|detail| {
