@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use pyman_resolver::inventory::{Interpreter, Inventory, Origin, install_key};
 use pyman_resolver::platform::{self, EXE_SUFFIX};
 use pyman_resolver::{Env, PymanHome, Variant, Version};
@@ -121,8 +121,22 @@ fn write_if_changed(path: &Path, text: &str) -> Result<()> {
     if fs_err::read_to_string(path).is_ok_and(|old| old == text) {
         return Ok(());
     }
-    pyman_installer::atomic::write(path, text)
-        .with_context(|| format!("cannot replace `{}`", path.display()))
+    pyman_installer::atomic::write(path, text).map_err(|e| {
+        let full = e.kind() == std::io::ErrorKind::StorageFull;
+        crate::error::hinted(
+            e,
+            Some(format!(
+                "{} where pyman's data folder lives (`PYMAN_HOME`), then run `pyman rehash`",
+                if full {
+                    "the disk is full: free space"
+                } else {
+                    "check that it is writable"
+                }
+            )),
+            1,
+        )
+        .context(format!("cannot replace `{}`", path.display()))
+    })
 }
 
 fn interpreter_exe(prefix: &Path) -> PathBuf {
