@@ -355,14 +355,11 @@ mod tests {
                 .set_modified(hour_ago)
                 .unwrap();
         }
-        let f = cache.begin().unwrap();
+        let _f = cache.begin().unwrap();
         assert!(!old.exists(), "a stale partial download stays");
         assert!(live.exists() && other.exists());
-        // Ctrl-C: this process's partial download goes.
-        let path = f.path().to_path_buf();
-        std::mem::forget(f);
-        remove_active_downloads();
-        assert!(!path.exists());
+        // Ctrl-C's removal (`remove_active_downloads`) acts on the whole
+        // process, so the end-to-end Ctrl-C test checks it, not this one.
     }
 
     #[test]
