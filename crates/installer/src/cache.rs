@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::download::{Watch, Watched};
 use crate::fsafe::{self, Sharing};
 use crate::lock::{self, FileLock, LockError};
 use pyman_resolver::Hint;
@@ -246,11 +247,13 @@ fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// A reader that copies every byte it reads into a file. A write error
-/// (a full disk) only loses the cache entry, never the install: writing
-/// stops and [`Tee::finish`] returns `None`.
-pub struct Tee<'a> {
-    inner: &'a mut dyn io::BufRead,
+/// A reader that copies every byte its consumer consumes into a file. A
+/// write error (a full disk) only loses the cache entry, never the install:
+/// writing stops and [`Tee::finish`] returns `None`.
+pub type Tee<'a> = Watched<'a, TeeFile>;
+
+/// The cache file a [`Tee`] writes.
+pub struct TeeFile {
     /// Buffered: the consumer consumes a tar header, a file, its padding at
     /// a time, and each would otherwise be a `write` of its own.
     file: Option<io::BufWriter<File>>,
@@ -258,48 +261,30 @@ pub struct Tee<'a> {
 
 const TEE_BUFFER: usize = 256 * 1024;
 
-impl<'a> Tee<'a> {
-    pub fn new(inner: &'a mut dyn io::BufRead, file: File) -> Tee<'a> {
-        Tee {
-            inner,
-            file: Some(io::BufWriter::with_capacity(TEE_BUFFER, file)),
+impl Watch for TeeFile {
+    fn see(&mut self, bytes: &[u8]) {
+        if let Some(f) = &mut self.file
+            && f.write_all(bytes).is_err()
+        {
+            self.file = None;
         }
+    }
+}
+
+impl<'a> Tee<'a> {
+    pub fn copying_to(inner: &'a mut dyn io::BufRead, file: File) -> Tee<'a> {
+        Watched::new(
+            inner,
+            TeeFile {
+                file: Some(io::BufWriter::with_capacity(TEE_BUFFER, file)),
+            },
+        )
     }
 
     /// Reads what the consumer left, so the file holds the whole archive.
     pub fn finish(mut self) -> Option<File> {
         let _ = crate::download::copy_buffered(&mut self, &mut io::sink());
-        self.file.take().and_then(|w| w.into_inner().ok())
-    }
-}
-
-impl io::Read for Tee<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        crate::download::read_via_buffer(self, buf)
-    }
-}
-
-impl io::BufRead for Tee<'_> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, n: usize) {
-        if n == 0 {
-            // Nothing to pass on, and `fill_buf` below must not read ahead.
-            return;
-        }
-        // The consumed bytes are still buffered: `fill_buf` returns them
-        // without reading.
-        if let Ok(buf) = self.inner.fill_buf() {
-            let n = n.min(buf.len());
-            if let Some(f) = &mut self.file
-                && f.write_all(&buf[..n]).is_err()
-            {
-                self.file = None;
-            }
-            self.inner.consume(n);
-        }
+        self.watch.file.take().and_then(|w| w.into_inner().ok())
     }
 }
 
@@ -316,7 +301,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tee");
         let mut inner = io::BufReader::with_capacity(13, &data[..]);
-        let mut tee = Tee::new(&mut inner, File::create(&path).unwrap());
+        let mut tee = Tee::copying_to(&mut inner, File::create(&path).unwrap());
         // Mixed use: a read, consume of part of a buffer, consume(0), then
         // the consumer stops and `finish` drains the rest.
         let mut first = [0u8; 5];
@@ -398,7 +383,7 @@ mod tests {
         let path = dir.path().join("copy");
         let data = b"0123456789".to_vec();
         let mut src: &[u8] = &data;
-        let mut tee = Tee::new(&mut src, File::create(&path).unwrap());
+        let mut tee = Tee::copying_to(&mut src, File::create(&path).unwrap());
         let mut first = [0u8; 4];
         tee.read_exact(&mut first).unwrap();
         assert!(tee.finish().is_some());

@@ -526,18 +526,15 @@ fn consume_hashed<T>(
     consume: impl FnOnce(&mut dyn BufRead, Option<u64>) -> T,
     hasher: Sha256,
 ) -> Streamed<T> {
-    let mut hashing = HashingReader {
-        inner: reader,
-        hasher,
-        bytes: 0,
-    };
+    let mut hashing = Watched::new(reader, Hashing { hasher, bytes: 0 });
     let value = consume(&mut hashing, expected);
     // The unpacker stops at the end of the tar stream; hash what follows too.
     let _ = copy_buffered(&mut hashing, &mut io::sink());
+    let Hashing { hasher, bytes } = hashing.watch;
     Streamed {
         value,
-        sha256: hex(&hashing.hasher.finalize()),
-        bytes: hashing.bytes,
+        sha256: hex(&hasher.finalize()),
+        bytes,
         length: expected,
     }
 }
@@ -584,20 +581,31 @@ pub fn read_via_buffer(reader: &mut dyn BufRead, buf: &mut [u8]) -> io::Result<u
     Ok(n)
 }
 
-/// Hashes the bytes its consumer consumes, read from the inner buffer in place.
-struct HashingReader<'a> {
-    inner: &'a mut dyn BufRead,
-    hasher: Sha256,
-    bytes: u64,
+/// What sees every byte a [`Watched`] reader's consumer consumes.
+pub trait Watch {
+    fn see(&mut self, bytes: &[u8]);
 }
 
-impl Read for HashingReader<'_> {
+/// A `BufRead` that shows every byte its consumer consumes to a [`Watch`]
+/// (the hasher, the cache's tee), read from the inner buffer in place.
+pub struct Watched<'a, W> {
+    inner: &'a mut dyn BufRead,
+    pub watch: W,
+}
+
+impl<'a, W: Watch> Watched<'a, W> {
+    pub fn new(inner: &'a mut dyn BufRead, watch: W) -> Watched<'a, W> {
+        Watched { inner, watch }
+    }
+}
+
+impl<W: Watch> Read for Watched<'_, W> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         read_via_buffer(self, buf)
     }
 }
 
-impl BufRead for HashingReader<'_> {
+impl<W: Watch> BufRead for Watched<'_, W> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         self.inner.fill_buf()
     }
@@ -611,10 +619,22 @@ impl BufRead for HashingReader<'_> {
         // returns them without reading.
         if let Ok(buf) = self.inner.fill_buf() {
             let n = n.min(buf.len());
-            self.hasher.update(&buf[..n]);
-            self.bytes += n as u64;
+            self.watch.see(&buf[..n]);
             self.inner.consume(n);
         }
+    }
+}
+
+/// The SHA-256 and size of what was consumed.
+struct Hashing {
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Watch for Hashing {
+    fn see(&mut self, bytes: &[u8]) {
+        self.hasher.update(bytes);
+        self.bytes += bytes.len() as u64;
     }
 }
 

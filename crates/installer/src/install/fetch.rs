@@ -168,7 +168,7 @@ impl Installer {
                     self.reporter.progress(label),
                     move |reader, len| match tee_file {
                         Some(file) => {
-                            let mut tee = Tee::new(reader, file);
+                            let mut tee = Tee::copying_to(reader, file);
                             let value = consume(&mut tee, len);
                             let complete = tee.finish().is_some();
                             (value, complete)
