@@ -573,7 +573,7 @@ pub fn copy_buffered(reader: &mut dyn BufRead, out: &mut dyn io::Write) -> io::R
 
 /// `Read` for a `BufRead` whose `consume` does the work (hashing, teeing):
 /// every byte read goes through it.
-pub fn read_via_buffer(reader: &mut dyn BufRead, buf: &mut [u8]) -> io::Result<usize> {
+fn read_via_buffer(reader: &mut dyn BufRead, buf: &mut [u8]) -> io::Result<usize> {
     let avail = reader.fill_buf()?;
     let n = avail.len().min(buf.len());
     buf[..n].copy_from_slice(&avail[..n]);

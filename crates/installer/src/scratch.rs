@@ -79,7 +79,6 @@ pub fn remove_active() -> usize {
             let _ = fs_err::remove_dir_all(p);
         }
     }
-    crate::cache::remove_active_downloads();
     count
 }
 

@@ -19,6 +19,7 @@ pub fn run(app: &App, args: &InstallArgs) -> Result<ExitCode> {
     // the install thread is busy (the smoke run, the rename, the venv).
     let _ = ctrlc::set_handler(|| {
         let unfinished = pyman_installer::scratch::remove_active();
+        pyman_installer::cache::remove_active_downloads();
         #[allow(clippy::print_stderr, clippy::exit)]
         {
             if unfinished > 0 {
