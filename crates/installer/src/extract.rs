@@ -988,10 +988,13 @@ mod tests {
     fn tar_gz(build: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> Vec<u8> {
         let mut b = tar::Builder::new(Vec::new());
         build(&mut b);
-        let tar = b.into_inner().unwrap();
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        io::Write::write_all(&mut gz, &tar).unwrap();
-        gz.finish().unwrap()
+        gz(&b.into_inner().unwrap())
+    }
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut e, data).unwrap();
+        e.finish().unwrap()
     }
 
     fn header(path: &str, kind: tar::EntryType, size: u64, mode: u32) -> tar::Header {
@@ -1204,9 +1207,7 @@ mod tests {
         file(&mut b, "python/lib/libpython.so", &data, 0o755);
         let tar = b.into_inner().unwrap();
         let cut = &tar[..512 + POOL_MAX_BYTES + STREAM_PIECE / 2];
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        io::Write::write_all(&mut gz, cut).unwrap();
-        let (_dir, res) = run(&gz.finish().unwrap());
+        let (_dir, res) = run(&gz(cut));
         let err = res.unwrap_err();
         let ExtractError::Corrupt { source, .. } = &err else {
             panic!("{err:?}")
@@ -1217,12 +1218,6 @@ mod tests {
                 .contains("`python/lib/libpython.so` is shorter"),
             "{source}"
         );
-    }
-
-    fn gz(data: &[u8]) -> Vec<u8> {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        io::Write::write_all(&mut e, data).unwrap();
-        e.finish().unwrap()
     }
 
     fn three_files() -> Vec<u8> {
