@@ -336,15 +336,8 @@ fn parse_with(input: &str, env_names: bool) -> Result<VersionRequest, RequestErr
 /// A specifier set, with uv's readings: `==3.12` is any 3.12 (uv#9695, as
 /// people mean it), and a trailing `t` asks for the free-threaded build.
 fn parse_specifiers(s: &str) -> Result<VersionRequest, SpecifierParseError> {
-    let (s, variant) = match s.strip_suffix("+freethreaded") {
-        Some(rest) => (rest, Variant::Freethreaded),
-        None => match s.strip_suffix('t') {
-            Some(rest) if rest.ends_with(|c: char| c.is_ascii_digit()) => {
-                (rest, Variant::Freethreaded)
-            }
-            _ => (s.strip_suffix("+gil").unwrap_or(s), Variant::Default),
-        },
-    };
+    // A debug suffix stays on, for the specifier parser to refuse.
+    let (s, variant) = split_variant(s).unwrap_or((s, Variant::Default));
     let mut set: SpecifierSet = s.parse()?;
     // One `==3.12` or `==3.12.1` is that version, as uv reads it.
     if let [one] = set.0.as_slice()

@@ -326,6 +326,15 @@ fn base_of(root: &Path, inventory: &Inventory) -> Option<Interpreter> {
 /// Finds what a shim named `name` runs in `ctx`.
 pub fn find_target(ctx: &Context, name: &str) -> Result<Target, TargetError> {
     let selection = select(&ctx.cwd, &ctx.env, &ctx.home)?;
+    find_target_for(ctx, name, selection)
+}
+
+/// [`find_target`] for a selection already made.
+fn find_target_for(
+    ctx: &Context,
+    name: &str,
+    selection: Option<Selection>,
+) -> Result<Target, TargetError> {
     // Read for `system` too: the interpreter's entry names its default venv.
     let inventory = Inventory::read(&ctx.home.inventory_file())?;
 
@@ -561,13 +570,13 @@ fn lookup(
 
 /// An "interpreter" that is itself a venv's python (a path pin into a
 /// venv): it needs no default venv of its own.
+/// (A selected environment never gets here: step 0 answers for it.)
 fn is_venv_interpreter(resolved: &Resolved) -> bool {
-    resolved.env.is_some()
-        || resolved.installed.is_none()
-            && resolved
-                .bin_dir()
-                .parent()
-                .is_some_and(|p| p.join("pyvenv.cfg").is_file())
+    resolved.installed.is_none()
+        && resolved
+            .bin_dir()
+            .parent()
+            .is_some_and(|p| p.join("pyvenv.cfg").is_file())
 }
 
 /// What a shim named `name` runs here: [`find_target`], except that a
@@ -623,9 +632,10 @@ fn tool_target(
 ) -> Result<Target, TargetError> {
     // Only where the project's venv (or the named environment) has such a
     // command is the whole lookup made: a tool's command costs a shim's.
-    if let Some(bin) = selected_env_bin(ctx)
+    if let Ok(Some(selection)) = select(&ctx.cwd, &ctx.env, &ctx.home)
+        && let Some(bin) = selected_env_bin(ctx, &selection)
         && find_in(ctx, &bin, &[name]).is_some()
-        && let Ok(t) = find_target(ctx, name)
+        && let Ok(t) = find_target_for(ctx, name, Some(selection))
         && matches!(t.kind, TargetKind::ProjectVenv | TargetKind::NamedEnv)
     {
         return Ok(t);
@@ -657,8 +667,7 @@ fn tool_target(
 /// The bin folder of the environment the selection here runs commands
 /// from, when it has one of its own: a named environment, a bare `.venv`,
 /// or the project's `.venv`.
-fn selected_env_bin(ctx: &Context) -> Option<PathBuf> {
-    let selection = select(&ctx.cwd, &ctx.env, &ctx.home).ok()??;
+fn selected_env_bin(ctx: &Context, selection: &Selection) -> Option<PathBuf> {
     let root = match (&selection.request, &selection.source) {
         (VersionRequest::Env(name), _) => crate::pyenv::find_env(&ctx.env, &ctx.home, name)?,
         (_, SelectionSource::Venv { root }) => root.clone(),
