@@ -47,27 +47,28 @@ pub fn run(app: &App, args: &MigrateArgs) -> Result<ExitCode> {
         .filter(|s| matches!(s.source, SelectionSource::File { .. }));
     // A pin that names one of pyman's environments migrates that
     // environment, and the pin (its name) stays as it is.
-    let named = selection.as_ref().and_then(|s| match &s.request {
-        VersionRequest::Env(name) => pyman_resolver::pyenv::find_env(app.env(), app.home(), name)
-            .filter(|root| root.starts_with(app.home().envs())),
+    let named = match selection.as_ref().map(|s| &s.request) {
+        Some(VersionRequest::Env(name)) => {
+            match pyman_resolver::pyenv::find_env(app.env(), app.home(), name) {
+                Some(root) if root.starts_with(app.home().envs()) => Some(root),
+                found => {
+                    let whose = if found.is_some() {
+                        "an environment pyman did not make (pyenv-virtualenv's); pyman does not change it"
+                    } else {
+                        "an environment that exists nowhere"
+                    };
+                    return Err(fail(
+                        format!("the pin `{name}` names {whose}"),
+                        format!(
+                            "make pyman's own environment of that name, which then takes precedence: `pyman venv --name {} --python {word}` (then `pip install` what it needs)",
+                            name.name
+                        ),
+                    ));
+                }
+            }
+        }
         _ => None,
-    });
-    if named.is_none()
-        && let Some(VersionRequest::Env(name)) = selection.as_ref().map(|s| &s.request)
-    {
-        let whose = if pyman_resolver::pyenv::find_env(app.env(), app.home(), name).is_some() {
-            "an environment pyman did not make (pyenv-virtualenv's); pyman does not change it"
-        } else {
-            "an environment that exists nowhere"
-        };
-        return Err(fail(
-            format!("the pin `{name}` names {whose}"),
-            format!(
-                "make pyman's own environment of that name, which then takes precedence: `pyman venv --name {} --python {word}` (then `pip install` what it needs)",
-                name.name
-            ),
-        ));
-    }
+    };
     let link = named.clone().unwrap_or_else(|| project.join(PROJECT_VENV));
     // A `.venv` that is a link is migrated where it points: the new venv is
     // built beside the real folder, and the link keeps pointing at it.

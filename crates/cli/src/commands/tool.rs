@@ -271,15 +271,12 @@ fn list(app: &App, as_json: bool) -> Result<ExitCode> {
 }
 
 fn upgrade(app: &App, args: &ToolUpgradeArgs) -> Result<ExitCode> {
+    let installed = tool::installed(app.home());
     let names: Vec<String> = if args.all {
-        tool::installed(app.home())
-            .iter()
-            .map(tool::Installed::name)
-            .collect()
+        installed.iter().map(tool::Installed::name).collect()
     } else {
         args.names.iter().map(|n| receipt::normalize(n)).collect()
     };
-    let installed = tool::installed(app.home());
     let mut failed = 0;
     for name in &names {
         let one = || -> Result<String> {

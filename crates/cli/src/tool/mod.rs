@@ -99,7 +99,7 @@ pub fn build(app: &App, request: &Request, interpreter: &Interpreter) -> Result<
     let spec = receipt::pip_spec(&request.requirement);
     let known = receipt::name_in(&spec);
     let report = built.build.join("pyman-report.json");
-    let mut first: Vec<String> = vec!["install".into(), "--no-compile".into()];
+    let mut first: Vec<String> = vec!["install".into()];
     if known.is_none() {
         // A folder, sdist or URL names its package once pip has read it.
         first.extend(["--report".into(), report.display().to_string()]);
@@ -116,7 +116,7 @@ pub fn build(app: &App, request: &Request, interpreter: &Interpreter) -> Result<
             })?;
             let _ = fs_err::remove_file(&report);
             if !request.with.is_empty() {
-                let mut args: Vec<String> = vec!["install".into(), "--no-compile".into()];
+                let mut args: Vec<String> = vec!["install".into()];
                 args.extend(request.with.iter().cloned());
                 run_pip(&built.build, &args, interpreter, &request.requirement)?;
             }
@@ -176,14 +176,11 @@ pub fn pip_in(venv: &Path, args: &[String], python: &str, what: &str, after: &st
     if args.first() == Some(&"install") && !args.contains(&"--no-compile") {
         args.insert(1, "--no-compile");
     }
-    let build = venv;
-    let interpreter_version = python;
-    let out = pip(build, &args, None).context("cannot run pip in the tool's venv")?;
+    let out = pip(venv, &args, None).context("cannot run pip in the tool's venv")?;
     if out.status.success() {
         return Ok(());
     }
-    let mut msg =
-        format!("pip could not install `{what}` on Python {interpreter_version}; {after}");
+    let mut msg = format!("pip could not install `{what}` on Python {python}; {after}");
     for e in pip_errors(&out) {
         msg.push_str("\n  ");
         msg.push_str(&e);
